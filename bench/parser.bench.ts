@@ -1,0 +1,187 @@
+/**
+ * Vars parser micro benchmark: native vs TS parser on three packet sizes, two workloads.
+ *
+ *   npx tsc -p tsconfig.json && npm_config_nodedir=/usr npx node-gyp rebuild
+ *   node dist/bench/parser.bench.js [--rounds 7] [--seconds 0.5]
+ *
+ * Workloads (per packet): "lazy-5" = parse + Environ.fromParser + getKnown of 5 keys
+ * (REQUEST_METHOD, REQUEST_URI, HTTP_HOST, CONTENT_LENGTH, HTTP_USER_AGENT); "toObject" =
+ * parse + Environ + toObject(). Native and TS rounds are interleaved so drift on a shared VM
+ * hits both alike; the table reports the median packets/s over the rounds.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Environ } from '../src/protocol/environ';
+import { K } from '../src/protocol/known-keys';
+import { createJsVarsParser, createNativeVarsParser, DEFAULT_MAX_VARS, type VarsParser } from '../src/protocol/vars-parser';
+
+/** dist/bench/parser.bench.js → the package root is two levels up. */
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+const BROWSER_PACKET = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'packets', 'nginx-get-browser.bin');
+
+/** Iterations between clock reads: enough to make the clock's cost negligible. */
+const BATCH = 2000;
+
+function arg(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
+}
+
+function u16(n: number): Buffer {
+  const b = Buffer.alloc(2);
+  b.writeUInt16LE(n);
+  return b;
+}
+
+function packet(vars: [string, string][]): Buffer {
+  const block = Buffer.concat(
+    vars.flatMap(([k, v]) => [u16(k.length), Buffer.from(k, 'latin1'), u16(v.length), Buffer.from(v, 'latin1')]),
+  );
+  return Buffer.concat([Buffer.from([0, block.length & 0xff, block.length >> 8, 0]), block]);
+}
+
+function varsOf(packetBytes: Buffer): [string, string][] {
+  const vars: [string, string][] = [];
+  const end = 4 + packetBytes.readUInt16LE(1);
+  for (let pos = 4; pos < end; ) {
+    const kl = packetBytes.readUInt16LE(pos);
+    const key = packetBytes.toString('latin1', pos + 2, pos + 2 + kl);
+    const vl = packetBytes.readUInt16LE(pos + 2 + kl);
+    vars.push([key, packetBytes.toString('latin1', pos + 4 + kl, pos + 4 + kl + vl)]);
+    pos += 4 + kl + vl;
+  }
+  return vars;
+}
+
+interface Case {
+  name: string;
+  packet: Buffer;
+}
+
+function cases(): Case[] {
+  const small = packet([
+    ['REQUEST_METHOD', 'GET'],
+    ['REQUEST_URI', '/api/items?id=42'],
+    ['PATH_INFO', '/api/items'],
+    ['QUERY_STRING', 'id=42'],
+    ['CONTENT_LENGTH', ''],
+    ['SERVER_PROTOCOL', 'HTTP/1.1'],
+    ['REMOTE_ADDR', '127.0.0.1'],
+    ['HTTP_HOST', 'api.example'],
+    ['HTTP_USER_AGENT', 'curl/7.88.1'],
+  ]);
+  const browser = fs.readFileSync(BROWSER_PACKET);
+  // ~5 KB the way real ones get there: a big cookie jar and a bearer token, a few extra
+  // known headers, and some app-specific (unknown) ones.
+  const big = varsOf(browser);
+  const cookie = Array.from({ length: 50 }, (_, i) => `pref_${i}=${'v'.repeat(40)}`).join('; ');
+  big[big.findIndex(([k]) => k === 'HTTP_COOKIE')][1] = cookie;
+  big.push(
+    ['HTTP_AUTHORIZATION', `Bearer ${'eyJhbGciOiJSUzI1NiJ9'.repeat(64)}`],
+    ['HTTP_X_FORWARDED_FOR', '203.0.113.7, 198.51.100.23'],
+    ['HTTP_X_REQUEST_ID', '5c0b1f0e-8f53-4c1d-9f0a-2b1c3d4e5f60'],
+    ['HTTP_X_API_VERSION', '2024-05-01'],
+    ['HTTP_X_CLIENT_TRACE', 'a'.repeat(64)],
+    ['HTTP_X_TENANT', 'acme-corp'],
+  );
+  return [
+    { name: `${small.length - 4} B`, packet: small },
+    { name: `${browser.length - 4} B (nginx browser GET)`, packet: browser },
+    { name: `${packet(big).length - 4} B (cookies, bearer token)`, packet: packet(big) },
+  ];
+}
+
+type Workload = (parser: VarsParser, buf: Buffer, end: number) => number;
+
+const WORKLOADS: [string, Workload][] = [
+  [
+    'parse + Environ + 5 lazy gets',
+    (parser, buf, end) => {
+      if (parser.parse(buf, 4, end) < 0) throw new Error('parse failed');
+      const env = Environ.fromParser(parser, buf, 4, end);
+      return (
+        (env.getKnown(K.REQUEST_METHOD)?.length ?? 0) +
+        (env.getKnown(K.REQUEST_URI)?.length ?? 0) +
+        (env.getKnown(K.HTTP_HOST)?.length ?? 0) +
+        (env.getKnown(K.CONTENT_LENGTH)?.length ?? 0) +
+        (env.getKnown(K.HTTP_USER_AGENT)?.length ?? 0)
+      );
+    },
+  ],
+  [
+    'parse + Environ + toObject()',
+    (parser, buf, end) => {
+      if (parser.parse(buf, 4, end) < 0) throw new Error('parse failed');
+      const object = Environ.fromParser(parser, buf, 4, end).toObject();
+      return object.REQUEST_METHOD.length;
+    },
+  ],
+];
+
+let sink = 0;
+
+/** Packets per second of one workload over `seconds`. */
+function measure(workload: Workload, parser: VarsParser, buf: Buffer, seconds: number): number {
+  const end = 4 + buf.readUInt16LE(1);
+  const budget = BigInt(Math.round(seconds * 1e9));
+  let iterations = 0;
+  const started = process.hrtime.bigint();
+  let elapsed = 0n;
+  while (elapsed < budget) {
+    for (let i = 0; i < BATCH; i++) sink += workload(parser, buf, end);
+    iterations += BATCH;
+    elapsed = process.hrtime.bigint() - started;
+  }
+  return iterations / (Number(elapsed) / 1e9);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function main(): void {
+  const rounds = arg('rounds', 7);
+  const seconds = arg('seconds', 0.5);
+  const parsers: VarsParser[] = [createNativeVarsParser(DEFAULT_MAX_VARS), createJsVarsParser(DEFAULT_MAX_VARS)];
+  const all = cases();
+  const results = new Map<string, number[]>();
+  const key = (c: number, w: number, p: number): string => `${c}/${w}/${p}`;
+
+  // Warm-up: let both parsers' code reach the optimising tier before measuring.
+  for (const { packet: buf } of all) for (const [, workload] of WORKLOADS) for (const p of parsers) measure(workload, p, buf, 0.2);
+
+  for (let round = 0; round < rounds; round++) {
+    all.forEach(({ packet: buf }, c) => {
+      WORKLOADS.forEach(([, workload], w) => {
+        // Alternate which parser goes first so neither always runs on a warmer cache.
+        const order = round % 2 === 0 ? [0, 1] : [1, 0];
+        for (const p of order) {
+          const list = results.get(key(c, w, p)) ?? [];
+          list.push(measure(workload, parsers[p], buf, seconds));
+          results.set(key(c, w, p), list);
+        }
+      });
+    });
+    process.stderr.write(`round ${round + 1}/${rounds} done\n`);
+  }
+
+  const fmt = (pps: number): string => `${(pps / 1e6).toFixed(3)} M/s`;
+  const lines = [
+    `Node ${process.version}, ${rounds} interleaved rounds × ${seconds} s, median packets/s`,
+    '',
+    '| packet (vars block) | workload | native | TS | native/TS |',
+    '|---|---|---:|---:|---:|',
+  ];
+  all.forEach(({ name }, c) => {
+    WORKLOADS.forEach(([workloadName], w) => {
+      const native = median(results.get(key(c, w, 0)) ?? []);
+      const js = median(results.get(key(c, w, 1)) ?? []);
+      lines.push(`| ${name} | ${workloadName} | ${fmt(native)} | ${fmt(js)} | ${(native / js).toFixed(2)}× |`);
+    });
+  });
+  process.stdout.write(lines.join('\n') + `\n\n(sink ${sink % 10})\n`);
+}
+
+main();

@@ -1,0 +1,17 @@
+{
+  "targets": [
+    {
+      "target_name": "uwsgi_ts",
+      "sources": [
+        "native/addon.cc",
+        "native/parser_binding.cc",
+        "native/socket_ops.cc",
+        "native/vars_parser.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fno-exceptions", "-Wall", "-Wextra"],
+      "cflags_cc!": ["-fno-rtti"]
+    }
+  ]
+}

@@ -1,0 +1,368 @@
+/**
+ * THE option table: every option of uwsgi-ts is declared here once — command-line flag,
+ * env var, config-file key, type, default, help text, uWSGI equivalent — and everything
+ * else is derived from it: the commander program and --help (cli.ts), the parsing and
+ * validation of every source (load.ts), the config-file key checks, the uWSGI ini mapping
+ * (uwsgi-ini.ts), --print-config and docs/options.md (options-doc.ts).
+ *
+ * Adding an option is a one-entry change: add an entry to OPTIONS below, run
+ * `npm run build && npm run docs`. The `Config` interface gains the property by itself.
+ */
+import {
+  bool,
+  bytes,
+  duration,
+  enumOf,
+  int,
+  intOrAuto,
+  list,
+  octalMode,
+  path,
+  socketAddress,
+  type OptionType,
+} from './option-types';
+import { DEFAULT_MAX_VARS, DEFAULT_LISTEN_BACKLOG, DEFAULT_SOCKET_TIMEOUT_S, MAX_VARS_BLOCK_BYTES } from '../protocol/limits';
+import { DEFAULT_GRACEFUL_TIMEOUT_MS } from '../supervisor/pool';
+import { APP_LISTEN_WAIT_MS } from '../worker/app-loader';
+
+/** The sections of --help and docs/options.md, in this order. */
+export const OPTION_GROUPS = ['Sockets', 'Workers', 'Application', 'Meta'] as const;
+export type OptionGroup = (typeof OPTION_GROUPS)[number];
+
+/** What every entry declares; which sources can set an option follows from which names it has. */
+export interface OptionFields<T> {
+  /** Long command-line flag. Absent for the positional argument. */
+  readonly flag?: `--${string}`;
+  /** Optional one-letter alias of the flag. */
+  readonly short?: `-${string}`;
+  /** Name of the positional command-line argument (shown as `<name>`), for an option without a flag. */
+  readonly positional?: string;
+  /** Environment variable. Absent: the option cannot come from the environment. */
+  readonly env?: `UWSGI_TS_${string}`;
+  /** Key in a config file ([uwsgi-ts] INI section or JSON object). Absent: not settable from a file. */
+  readonly configKey?: string;
+  readonly type: OptionType<T>;
+  /** One operator-facing sentence for --help and the docs. */
+  readonly help: string;
+  readonly group: OptionGroup;
+  /** The uWSGI ini key ([uwsgi] section, read with --ini) with the same meaning. */
+  readonly uwsgiKey?: string;
+  /** Other uWSGI names of the same option (uWSGI aliases). */
+  readonly uwsgiAliases?: readonly string[];
+  /** The value a bare `key` line (no `= value`) means in a uWSGI ini, when not `true`. */
+  readonly uwsgiBareValue?: string;
+}
+
+/**
+ * An entry: its fields plus whether it has a default, is required (the app, a socket:
+ * some source must give it), or is optional (absent means "not set", see the help text).
+ */
+export type OptionSpec<T> = OptionFields<T> &
+  ({ readonly presence: 'default'; readonly default: T } | { readonly presence: 'required' } | { readonly presence: 'optional' });
+
+/** An option with a default value (of the type's value type: T is inferred from `type` alone). */
+export function withDefault<T>(fields: OptionFields<T> & { readonly default: NoInfer<T> }): OptionFields<T> & {
+  readonly presence: 'default';
+  readonly default: T;
+} {
+  return { ...fields, presence: 'default' };
+}
+
+/** An option that some source must give: resolving fails with UWSGI_TS_CONFIG_MISSING otherwise. */
+export function required<T>(fields: OptionFields<T>): OptionFields<T> & { readonly presence: 'required' } {
+  return { ...fields, presence: 'required' };
+}
+
+/** An option without a default: absent means "not set" (Config has it as an optional property). */
+export function optional<T>(fields: OptionFields<T>): OptionFields<T> & { readonly presence: 'optional' } {
+  return { ...fields, presence: 'optional' };
+}
+
+/** Most workers a master runs: far beyond useful on any machine, low enough to catch typos (`--workers 40000`). */
+export const MAX_WORKERS = 1024;
+
+/** Longest listen(2) backlog the kernel field holds; the kernel's somaxconn caps it further. */
+export const MAX_LISTEN_BACKLOG = 65535;
+
+/** The workers' uwsgi packet parser (see DESIGN §3): the C++ addon, the pure-TypeScript reference, or native when it loaded. */
+export const PARSER_CHOICES = ['auto', 'native', 'js'] as const;
+
+export const OPTIONS = {
+  socket: required({
+    flag: '--socket',
+    short: '-s',
+    env: 'UWSGI_TS_SOCKET',
+    configKey: 'socket',
+    type: list(socketAddress()),
+    help:
+      "Where to listen for nginx's uwsgi_pass: a unix socket path, HOST:PORT, [IPv6]:PORT or fd://N " +
+      '(a socket inherited from systemd); repeat it, or separate with commas, to listen on several.',
+    group: 'Sockets',
+    uwsgiKey: 'socket',
+    uwsgiAliases: ['uwsgi-socket'],
+  }),
+  chmodSocket: optional({
+    flag: '--chmod-socket',
+    env: 'UWSGI_TS_CHMOD_SOCKET',
+    configKey: 'chmod-socket',
+    type: octalMode(),
+    help:
+      'File mode (octal) of the unix sockets uwsgi-ts creates, such as 660 so that the group nginx runs as ' +
+      'can connect; when not set, the process umask decides.',
+    group: 'Sockets',
+    uwsgiKey: 'chmod-socket',
+    // uWSGI: a bare `chmod-socket` line means 666.
+    uwsgiBareValue: '666',
+  }),
+  listen: withDefault({
+    flag: '--listen',
+    env: 'UWSGI_TS_LISTEN',
+    configKey: 'listen',
+    type: int(1, MAX_LISTEN_BACKLOG),
+    default: DEFAULT_LISTEN_BACKLOG,
+    help:
+      'Listen queue (backlog) of every socket: connections wait there while all workers are busy or reloading; ' +
+      'a full queue is a 502 in nginx.',
+    group: 'Sockets',
+    uwsgiKey: 'listen',
+  }),
+  socketTimeout: withDefault({
+    flag: '--socket-timeout',
+    env: 'UWSGI_TS_SOCKET_TIMEOUT',
+    configKey: 'socket-timeout',
+    type: duration(0.001, 86400),
+    default: DEFAULT_SOCKET_TIMEOUT_S,
+    help:
+      'Seconds a connection may take to deliver the whole uwsgi packet header and vars, and the longest silence ' +
+      'allowed while reading a request body; past it the connection is closed.',
+    group: 'Sockets',
+    uwsgiKey: 'socket-timeout',
+  }),
+  bufferSize: withDefault({
+    flag: '--buffer-size',
+    env: 'UWSGI_TS_BUFFER_SIZE',
+    configKey: 'buffer-size',
+    type: bytes(4, MAX_VARS_BLOCK_BYTES),
+    default: MAX_VARS_BLOCK_BYTES,
+    help:
+      'Largest uwsgi vars block (request line, headers and CGI vars) accepted; the default is the protocol\'s ' +
+      'maximum, which nginx really sends when headers are big.',
+    group: 'Sockets',
+    uwsgiKey: 'buffer-size',
+  }),
+  maxVars: withDefault({
+    flag: '--max-vars',
+    env: 'UWSGI_TS_MAX_VARS',
+    configKey: 'max-vars',
+    type: int(16, 16384),
+    default: DEFAULT_MAX_VARS,
+    help: 'Most vars (CGI variables plus request headers) one request may carry; more closes the connection.',
+    group: 'Sockets',
+    uwsgiKey: 'max-vars',
+  }),
+  limitPost: withDefault({
+    flag: '--limit-post',
+    env: 'UWSGI_TS_LIMIT_POST',
+    configKey: 'limit-post',
+    type: bytes(0),
+    default: 0,
+    help: 'Largest request body in bytes; a larger CONTENT_LENGTH is answered 413 before the body is read (0: no limit).',
+    group: 'Sockets',
+    uwsgiKey: 'limit-post',
+  }),
+  workers: withDefault({
+    flag: '--workers',
+    short: '-w',
+    env: 'UWSGI_TS_WORKERS',
+    configKey: 'workers',
+    type: intOrAuto(1, MAX_WORKERS),
+    default: 1,
+    help: 'Number of worker processes, or auto for one per CPU available to the process.',
+    group: 'Workers',
+    uwsgiKey: 'processes',
+    uwsgiAliases: ['workers'],
+  }),
+  gracefulTimeout: withDefault({
+    flag: '--graceful-timeout',
+    env: 'UWSGI_TS_GRACEFUL_TIMEOUT',
+    configKey: 'graceful-timeout',
+    type: duration(0, 86400),
+    default: DEFAULT_GRACEFUL_TIMEOUT_MS / 1000,
+    help:
+      'Seconds a graceful stop (SIGTERM) gives in-flight requests to finish before the workers that are still ' +
+      'busy are killed.',
+    group: 'Workers',
+  }),
+  parser: withDefault({
+    flag: '--parser',
+    env: 'UWSGI_TS_PARSER',
+    configKey: 'parser',
+    type: enumOf(PARSER_CHOICES),
+    default: 'auto',
+    help:
+      'Which uwsgi packet parser the workers use: native (the C++ addon), js (the pure-TypeScript parser), ' +
+      'or auto (native when the addon is built, js otherwise).',
+    group: 'Workers',
+  }),
+  app: required({
+    positional: 'app',
+    env: 'UWSGI_TS_APP',
+    configKey: 'app',
+    type: path('<app>'),
+    help:
+      'The app module to serve (CommonJS or ESM): one exporting a request listener or a { fetch } handler, ' +
+      'or one that starts its own server with listen().',
+    group: 'Application',
+  }),
+  appListenTimeout: withDefault({
+    flag: '--app-listen-timeout',
+    env: 'UWSGI_TS_APP_LISTEN_TIMEOUT',
+    configKey: 'app-listen-timeout',
+    type: duration(0, 3600),
+    default: APP_LISTEN_WAIT_MS / 1000,
+    help:
+      'Seconds an app that exports nothing servable may take to call listen() on an HTTP server before the ' +
+      'worker gives up (exit code 4).',
+    group: 'Application',
+  }),
+  config: optional({
+    flag: '--config',
+    short: '-c',
+    env: 'UWSGI_TS_CONFIG',
+    type: path(),
+    help: 'Read options from this file: INI with a [uwsgi-ts] section, or JSON (an object of config keys).',
+    group: 'Meta',
+  }),
+  ini: optional({
+    flag: '--ini',
+    env: 'UWSGI_TS_INI',
+    type: path(),
+    help:
+      'Read options from the [uwsgi] section of this uWSGI ini file; a warning names every uWSGI option ' +
+      'that uwsgi-ts does not support.',
+    group: 'Meta',
+  }),
+  printConfig: withDefault({
+    flag: '--print-config',
+    type: bool(),
+    default: false,
+    help: 'Print every option with its value and where the value came from, then exit.',
+    group: 'Meta',
+  }),
+};
+
+export type OptionTable = typeof OPTIONS;
+export type OptionName = keyof OptionTable;
+
+/** The value type an entry's `type` parses to. */
+export type OptionValue<S> = S extends { readonly type: OptionType<infer T> } ? T : never;
+
+type NamesWhere<P extends OptionSpec<unknown>['presence'], Include extends boolean> = {
+  [K in OptionName]: OptionTable[K] extends { readonly presence: P } ? (Include extends true ? K : never) : Include extends true ? never : K;
+}[OptionName];
+
+type ConfigShape = { readonly [K in NamesWhere<'optional', false>]: OptionValue<OptionTable[K]> } & {
+  readonly [K in NamesWhere<'optional', true>]?: OptionValue<OptionTable[K]>;
+};
+
+/**
+ * The resolved configuration: one property per option, named as the table's key.
+ *
+ * Compile-time guarantee: Config is *derived* from OPTIONS by a mapped type, so every
+ * Config property has exactly one table entry and every entry exactly one property —
+ * there is no second list to forget. An entry's property type is what its `type` parses
+ * to (withDefault/required/optional infer it, and a `default` of the wrong type does not
+ * compile); optional entries give optional properties. test/config-table.test.ts pins the
+ * resulting shape with type-level assertions, so changing the derivation by accident fails
+ * the build.
+ */
+export interface Config extends ConfigShape {}
+
+/** One table entry with its name, as the runtime code walks it. */
+export type OptionDefinition = OptionSpec<unknown> & { readonly name: OptionName };
+
+/** The entries in table order (the order of --help, --print-config and the docs within a group). */
+export const OPTION_LIST: readonly OptionDefinition[] = (Object.keys(OPTIONS) as OptionName[]).map(
+  (name): OptionDefinition => ({ name, ...(OPTIONS[name] as OptionSpec<unknown>) }),
+);
+
+/**
+ * UWSGI_TS_* environment variables that are not options but are read elsewhere: they are
+ * not reported as unknown. Add one here with the reason when a module reads a new one.
+ */
+export const RESERVED_ENV_VARS: Readonly<Record<string, string>> = {
+  UWSGI_TS_DEBUG: 'read by src/log.ts: 1 turns on debug log lines',
+};
+
+/** How the option is named on the command line: `--socket` or, for the positional argument, `<app>`. */
+export function cliName(option: OptionFields<unknown>): string | undefined {
+  if (option.flag !== undefined) return option.flag;
+  if (option.positional !== undefined) return `<${option.positional}>`;
+  return undefined;
+}
+
+/** uWSGI spells option names with '-' or '_' interchangeably. */
+export function normalizeUwsgiKey(key: string): string {
+  return key.toLowerCase().replace(/_/g, '-');
+}
+
+/** Every uWSGI name (normalized) an entry answers to. */
+export function uwsgiNames(option: OptionFields<unknown>): string[] {
+  const names = option.uwsgiKey === undefined ? [] : [option.uwsgiKey, ...(option.uwsgiAliases ?? [])];
+  return names.map(normalizeUwsgiKey);
+}
+
+/**
+ * The table's rules the type system cannot check: names unique across entries, naming
+ * conventions, one way to reach each option on the command line. Returns the problems.
+ */
+export function checkOptionTable(options: readonly OptionDefinition[]): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  const claim = (what: string, value: string | undefined, owner: string) => {
+    if (value === undefined) return;
+    const id = `${what} ${value}`;
+    const previous = seen.get(id);
+    if (previous !== undefined) problems.push(`${id} is declared by both '${previous}' and '${owner}'`);
+    else seen.set(id, owner);
+  };
+  for (const option of options) {
+    const name = option.name;
+    if ((option.flag === undefined) === (option.positional === undefined)) {
+      problems.push(`'${name}' needs exactly one of flag and positional`);
+    }
+    if (option.flag !== undefined && !/^--[a-z][a-z0-9-]*$/.test(option.flag)) problems.push(`'${name}': bad flag ${option.flag}`);
+    if (option.short !== undefined && !/^-[A-Za-z]$/.test(option.short)) problems.push(`'${name}': bad short flag ${option.short}`);
+    if (option.short !== undefined && option.flag === undefined) problems.push(`'${name}': a short flag needs a flag`);
+    if (option.env !== undefined && !/^UWSGI_TS_[A-Z0-9_]+$/.test(option.env)) problems.push(`'${name}': bad env var ${option.env}`);
+    if (option.configKey !== undefined && !/^[a-z][a-z0-9-]*$/.test(option.configKey)) {
+      problems.push(`'${name}': bad config key ${option.configKey}`);
+    }
+    if (option.presence === 'required' && option.type.isFlag) problems.push(`'${name}': a boolean cannot be required`);
+    if (option.uwsgiKey === undefined && (option.uwsgiAliases !== undefined || option.uwsgiBareValue !== undefined)) {
+      problems.push(`'${name}': uwsgiAliases/uwsgiBareValue need a uwsgiKey`);
+    }
+    if (option.uwsgiKey !== undefined && option.configKey === undefined) {
+      problems.push(`'${name}': a uwsgiKey needs a configKey (uWSGI ini values are file values)`);
+    }
+    if (!/^[A-Z].*\.$/s.test(option.help)) problems.push(`'${name}': help must be a sentence (capital letter, final period)`);
+    claim('flag', option.flag, name);
+    claim('flag', option.short, name);
+    claim('positional', option.positional, name);
+    claim('env var', option.env, name);
+    claim('config key', option.configKey, name);
+    for (const key of uwsgiNames(option)) claim('uWSGI key', key, name);
+  }
+  for (const reserved of Object.keys(RESERVED_ENV_VARS)) {
+    if (options.some((option) => option.env === reserved)) problems.push(`env var ${reserved} is both reserved and an option`);
+  }
+  const positionals = options.filter((option) => option.positional !== undefined);
+  if (positionals.length > 1) problems.push('at most one positional argument is supported');
+  return problems;
+}
+
+{
+  // A broken table is a programming error: fail at load, in every test and every start.
+  const problems = checkOptionTable(OPTION_LIST);
+  if (problems.length > 0) throw new Error(`invalid option table:\n  ${problems.join('\n  ')}`);
+}

@@ -1,0 +1,49 @@
+/**
+ * `uwsgi-ts [options] <app>`: resolve the configuration (flags, env, files), then run
+ * the master until it stops. Exit codes are listed in docs/signals.md.
+ */
+import { createLogger } from './log';
+import { ExitCode } from './exit-codes';
+import { loadConfig, type Config } from './config';
+import { Master, type MasterOptions } from './supervisor/master';
+
+export function masterOptions(config: Config, cwd: string): MasterOptions {
+  const socketTimeoutMs = Math.round(config.socketTimeout * 1000);
+  return {
+    sockets: config.socket,
+    workers: config.workers,
+    chmodSocket: config.chmodSocket,
+    gracefulTimeoutMs: Math.round(config.gracefulTimeout * 1000),
+    worker: {
+      app: config.app,
+      cwd,
+      parser: config.parser,
+      backlog: config.listen,
+      maxVarsBlock: config.bufferSize,
+      maxVars: config.maxVars,
+      limitPost: config.limitPost,
+      headDeadlineMs: socketTimeoutMs,
+      bodyIdleTimeoutMs: socketTimeoutMs,
+      appListenTimeoutMs: Math.round(config.appListenTimeout * 1000),
+    },
+  };
+}
+
+export function main(argv: string[]): void {
+  const outcome = loadConfig(argv, process.env, process.cwd());
+  if (outcome.action === 'exit') {
+    process.stdout.write(outcome.stdout);
+    process.stderr.write(outcome.stderr);
+    process.exitCode = outcome.exitCode;
+    return;
+  }
+  const log = createLogger('master');
+  for (const warning of outcome.warnings) log.warn('config_warning', { warning });
+  new Master(masterOptions(outcome.config, process.cwd()))
+    .run()
+    .then((code) => process.exit(code))
+    .catch((err: unknown) => {
+      log.error('master_failed', { error: String((err as Error)?.stack ?? err) });
+      process.exit(ExitCode.INTERNAL_ERROR);
+    });
+}

@@ -1,0 +1,49 @@
+/**
+ * Protocol limits and timeouts. Each is a named constant with the reason for its value;
+ * the ones operators may need to change become options (docs/options.md) that default
+ * to these.
+ */
+
+/** The uwsgi header's datasize is a u16: no vars block can be larger. nginx really sends
+ * blocks of 60-65 KB when headers are big, so the default accepts all of it (uWSGI's
+ * 4096-byte default buffer is its most reported error). */
+export const MAX_VARS_BLOCK_BYTES = 65535;
+
+/** modifier1 (u8) + datasize (u16le) + modifier2 (u8). */
+export const PACKET_HEADER_BYTES = 4;
+
+/** modifier1 of a plain WSGI-style request: the only kind nginx's uwsgi_pass sends by
+ * default (uwsgi_modifier1 0) and the only one Apache's mod_proxy_uwsgi sends. */
+export const MODIFIER1_REQUEST = 0;
+
+/** Pairs per vars block. nginx sends ~20 CGI vars plus one per request header; a request
+ * with a thousand headers is abuse, and the count bounds the pair table (4 int32 each). */
+export const DEFAULT_MAX_VARS = 1024;
+
+/** --socket-timeout: (a) the deadline from accept to a complete vars block — total, not
+ * per read, so a peer trickling a byte at a time cannot hold a connection; nginx writes
+ * the packet right after connect, so only a broken or hostile peer gets near it — and
+ * (b) the longest silence while reading a body. With `uwsgi_request_buffering off` a body
+ * arrives at the client's pace; nginx's own uwsgi_send_timeout defaults to 60 s, so
+ * waiting as long as nginx keeps trying is enough and never cuts off what nginx would
+ * still deliver. */
+export const DEFAULT_SOCKET_TIMEOUT_S = 60;
+
+/** --listen: nginx opens a new connection per request, so the backlog absorbs bursts and
+ * reloads. uWSGI's 100 fills at modest load (its "listen queue full" 502s); Node's 511 is
+ * still small; Linux's somaxconn defaults to 4096 since 5.4, so 1024 stays under it. */
+export const DEFAULT_LISTEN_BACKLOG = 1024;
+
+/** After the response is complete, unread request body is read and discarded before the
+ * close (closing an AF_UNIX socket with unread bytes makes nginx answer 502). Bounded so a
+ * huge or stalled upload cannot keep a finished connection open. */
+export const DRAIN_MAX_BYTES = 16 * 1024 * 1024;
+export const DRAIN_TIMEOUT_MS = 5_000;
+
+/** CONTENT_LENGTH digits beyond this are above 2^53 (not exactly representable as a JS
+ * number), so they are refused (413) before any arithmetic on them. */
+export const MAX_CONTENT_LENGTH_DIGITS = 15;
+
+/** Largest body length accepted when no --limit-post is set: the largest integer a JS
+ * number holds exactly. Bodies are streamed, never buffered whole, so size alone is safe. */
+export const MAX_SAFE_CONTENT_LENGTH = Number.MAX_SAFE_INTEGER;

@@ -1,0 +1,100 @@
+/**
+ * The response head as nginx and Apache need it: a real `HTTP/1.1 NNN Reason` status line
+ * (mod_proxy_uwsgi answers 502 without one), headers, blank line, written in one write.
+ * Never Transfer-Encoding (nginx's uwsgi module drops the header and forwards the chunk
+ * framing as body); the response ends when the connection closes, and Content-Length is
+ * sent when the length is known. Invalid status codes and CR/LF/NUL in header names or
+ * values are refused here, because nginx passes them through to the client.
+ */
+import { STATUS_CODES } from 'node:http';
+
+export const MIN_STATUS = 100;
+export const MAX_STATUS = 599;
+
+export class ResponseHeadError extends Error {
+  readonly code: 'UWSGI_TS_INVALID_STATUS' | 'UWSGI_TS_INVALID_HEADER';
+  constructor(code: ResponseHeadError['code'], message: string) {
+    super(message);
+    this.name = 'ResponseHeadError';
+    this.code = code;
+  }
+}
+
+export function isValidStatus(status: unknown): status is number {
+  return typeof status === 'number' && Number.isInteger(status) && status >= MIN_STATUS && status <= MAX_STATUS;
+}
+
+export function reasonPhrase(status: number): string {
+  return STATUS_CODES[status] ?? 'Unknown';
+}
+
+/** RFC 9110 token characters. */
+function isTokenChar(c: number): boolean {
+  return (
+    (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) ||
+    c === 0x21 || (c >= 0x23 && c <= 0x27) || c === 0x2a || c === 0x2b || c === 0x2d ||
+    c === 0x2e || c === 0x5e || c === 0x5f || c === 0x60 || c === 0x7c || c === 0x7e
+  );
+}
+
+export function isValidHeaderName(name: string): boolean {
+  if (name.length === 0) return false;
+  for (let i = 0; i < name.length; i++) if (!isTokenChar(name.charCodeAt(i))) return false;
+  return true;
+}
+
+/** Field values: HTAB, visible ASCII, space and obs-text (0x80-0xFF); never CR, LF, NUL or
+ * other controls, which would split or truncate the head. */
+export function isValidHeaderValue(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f || c > 0xff) return false;
+  }
+  return true;
+}
+
+/** Headers that describe the connection or its framing, which the server owns. */
+export function isHopByHopHeader(lowerName: string): boolean {
+  return lowerName === 'transfer-encoding' || lowerName === 'connection' || lowerName === 'keep-alive';
+}
+
+/**
+ * Builds a head from name/value pairs (already lower- or mixed-case). Throws a
+ * ResponseHeadError for a bad status or header; drops hop-by-hop headers and any
+ * Content-Length from `headers` in favour of `contentLength` (-1 = unknown, none sent).
+ */
+export function serializeHead(
+  status: number,
+  reason: string | undefined,
+  headers: Iterable<readonly [string, string]>,
+  contentLength: number,
+): string {
+  if (!isValidStatus(status)) {
+    throw new ResponseHeadError('UWSGI_TS_INVALID_STATUS', `invalid status code ${String(status)} (allowed: integers 100-599)`);
+  }
+  const phrase = reason || reasonPhrase(status);
+  if (!isValidHeaderValue(phrase)) {
+    throw new ResponseHeadError('UWSGI_TS_INVALID_HEADER', 'invalid character in the reason phrase');
+  }
+  let head = `HTTP/1.1 ${status} ${phrase}\r\n`;
+  for (const [name, value] of headers) {
+    const lower = name.toLowerCase();
+    if (isHopByHopHeader(lower) || lower === 'content-length') continue;
+    if (!isValidHeaderName(name)) {
+      throw new ResponseHeadError('UWSGI_TS_INVALID_HEADER', `invalid header name ${JSON.stringify(name)}`);
+    }
+    if (!isValidHeaderValue(value)) {
+      throw new ResponseHeadError('UWSGI_TS_INVALID_HEADER', `invalid character in the value of header ${JSON.stringify(name)}`);
+    }
+    head += `${name}: ${value}\r\n`;
+  }
+  if (contentLength >= 0) head += `Content-Length: ${contentLength}\r\n`;
+  return head + '\r\n';
+}
+
+/** A complete plain-text response for answers the server gives itself (400, 413, 500, 504). */
+export function simpleResponse(status: number, message?: string): Buffer {
+  const body = `${message ?? reasonPhrase(status)}\n`;
+  const head = serializeHead(status, undefined, [['Content-Type', 'text/plain; charset=utf-8']], Buffer.byteLength(body));
+  return Buffer.from(head + body, 'latin1');
+}

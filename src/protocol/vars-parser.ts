@@ -1,0 +1,98 @@
+/**
+ * Picks the vars-block parser: the native one (the addon) or the TS one, which share one
+ * contract (native/vars_parser.h) and one table layout (vars-tables.ts).
+ *
+ * Several parsers may live in one process (each worker has one; tests make many). Each
+ * native parser registers its own tables with the addon through parserBind and gets a
+ * native parse function bound to them, so parsers never share or steal each other's
+ * tables, and parse is that native function itself: no JS wrapper on the hot path.
+ */
+import { loadAddon, type NativeAddon } from '../addon';
+import type { Logger } from '../log';
+import { parseVarsJs } from './vars-parser-js';
+import { createVarsTables, PAIR_STRIDE } from './vars-tables';
+
+export interface VarsParser {
+  readonly kind: 'native' | 'js';
+  /** Shared result tables, the same objects for the parser's life (layout: vars-tables.ts). */
+  readonly pairs: Int32Array;
+  readonly knownIndex: Int32Array;
+  readonly meta: Int32Array;
+  /** Parses buf[start, end): the pair count (>= 0) or a negative ParseStatus. */
+  parse(buf: Uint8Array, start: number, end: number): number;
+}
+
+/**
+ * Default var-count limit. A real nginx request carries 15-40 vars; 1024 leaves room for
+ * a full 64 KiB block of hundreds of headers, keeps the pairs table at 16 KiB, and still
+ * stops a block of thousands of tiny vars early.
+ */
+export const DEFAULT_MAX_VARS = 1024;
+
+export type ParserPreference = 'auto' | 'native' | 'js';
+
+/** The environment variable parserPreferenceFromEnv reads. */
+export const PARSER_ENV_VAR = 'UWSGI_TS_PARSER';
+export const PARSER_PREFERENCES: readonly ParserPreference[] = Object.freeze(['auto', 'native', 'js'] as const);
+
+export function createJsVarsParser(maxVars: number): VarsParser {
+  const { pairs, knownIndex, meta } = createVarsTables(maxVars);
+  const maxPairs = pairs.length / PAIR_STRIDE;
+  return Object.freeze({
+    kind: 'js' as const,
+    pairs,
+    knownIndex,
+    meta,
+    parse: (buf: Uint8Array, start: number, end: number): number =>
+      parseVarsJs(buf, start, end, pairs, maxPairs, knownIndex, meta),
+  });
+}
+
+/** The addon, or why it cannot run the native parser. */
+function nativeAddon(): { ok: true; addon: NativeAddon } | { ok: false; reason: string } {
+  const load = loadAddon();
+  if (!load.ok) return load;
+  if (typeof load.addon.parserBind !== 'function') {
+    return { ok: false, reason: 'the loaded addon has no parserBind (a stale build: rebuild it with node-gyp)' };
+  }
+  return load;
+}
+
+function nativeParser(addon: NativeAddon, maxVars: number): VarsParser {
+  const { pairs, knownIndex, meta } = createVarsTables(maxVars);
+  return Object.freeze({
+    kind: 'native' as const,
+    pairs,
+    knownIndex,
+    meta,
+    parse: addon.parserBind(pairs, knownIndex, meta),
+  });
+}
+
+/** Throws an Error saying why when the addon is unavailable. */
+export function createNativeVarsParser(maxVars: number): VarsParser {
+  const load = nativeAddon();
+  if (!load.ok) throw new Error(`the native vars parser is unavailable: ${load.reason}`);
+  return nativeParser(load.addon, maxVars);
+}
+
+/**
+ * 'auto': native, or js with one warn line saying why the addon is unavailable.
+ * 'native': throws if unavailable. 'js': js. Reads nothing from the environment itself.
+ */
+export function selectVarsParser(pref: ParserPreference, maxVars: number, log: Logger): VarsParser {
+  if (pref === 'js') return createJsVarsParser(maxVars);
+  const load = nativeAddon();
+  if (load.ok) return nativeParser(load.addon, maxVars);
+  if (pref === 'native') throw new Error(`the native vars parser was requested but is unavailable: ${load.reason}`);
+  log.warn('vars_parser_fallback', { parser: 'js', reason: load.reason });
+  return createJsVarsParser(maxVars);
+}
+
+/** Reads UWSGI_TS_PARSER=auto|native|js; unset or empty means auto. */
+export function parserPreferenceFromEnv(env: NodeJS.ProcessEnv): ParserPreference {
+  const value = env[PARSER_ENV_VAR];
+  if (value === undefined || value === '') return 'auto';
+  if ((PARSER_PREFERENCES as readonly string[]).includes(value)) return value as ParserPreference;
+  throw new Error(`${PARSER_ENV_VAR} must be one of ${PARSER_PREFERENCES.join(', ')} (got ${JSON.stringify(value)})`);
+}

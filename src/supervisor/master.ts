@@ -1,0 +1,191 @@
+/**
+ * The master: owns the sockets and the workers' lives, never loads the app. This file is
+ * the thin shell around pool.ts: it turns signals, child exits and IPC messages into
+ * events, runs one reconcile step after them, and carries out the resulting actions.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { createLogger, type Logger } from '../log';
+import { ExitCode } from '../exit-codes';
+import { loadAddon } from '../addon';
+import { openSocket, SocketError, type ListeningSocket, type SocketSpec } from './sockets';
+import { applyEvent, createPoolState, reconcile, type PoolAction, type PoolEvent, type PoolState } from './pool';
+import { WORKER_SETTINGS_ENV, type WorkerMessage, type WorkerSettings, type WorkerTuning } from '../worker/settings';
+
+export interface MasterOptions {
+  sockets: SocketSpec[];
+  workers: number;
+  chmodSocket?: number;
+  gracefulTimeoutMs: number;
+  /** Passed to every worker as is. */
+  worker: WorkerTuning;
+}
+
+/** dist/src/supervisor/master.js → dist/src/worker/main.js */
+const WORKER_MAIN = path.join(__dirname, '..', 'worker', 'main.js');
+
+export class Master {
+  private readonly log: Logger = createLogger('master');
+  private readonly state: PoolState;
+  private readonly children = new Map<number, ChildProcess>();
+  private readonly queue: PoolEvent[] = [];
+  private sockets: ListeningSocket[] = [];
+  private stepScheduled = false;
+  private wakeTimer: NodeJS.Timeout | null = null;
+  private resolveExit: ((code: number) => void) | null = null;
+  private readonly signalHandlers: [NodeJS.Signals, () => void][] = [];
+
+  constructor(private readonly options: MasterOptions) {
+    this.state = createPoolState(options.workers, options.gracefulTimeoutMs);
+  }
+
+  /** Runs until the pool stops; resolves with the process exit code. */
+  async run(): Promise<number> {
+    try {
+      await this.openSockets();
+    } catch (err) {
+      this.closeSockets();
+      if (err instanceof SocketError) {
+        this.log.error('socket_failed', { code: err.code, error: err.message });
+        return ExitCode.SOCKET_FAILED;
+      }
+      throw err;
+    }
+    this.log.info('starting', {
+      app: this.options.worker.app,
+      workers: this.options.workers,
+      sockets: this.sockets.map((s) => s.name).join(','),
+      pid: process.pid,
+    });
+    const exited = new Promise<number>((resolve) => {
+      this.resolveExit = resolve;
+    });
+    this.installSignals();
+    this.scheduleStep();
+    const code = await exited;
+    this.uninstallSignals();
+    this.closeSockets();
+    return code;
+  }
+
+  private async openSockets(): Promise<void> {
+    const addon = loadAddon();
+    const listenFd = addon.ok ? addon.addon.listenFd : undefined;
+    if (!addon.ok) this.log.warn('addon_unavailable', { reason: addon.reason, effect: 'sockets start listening when the first worker does' });
+    for (const spec of this.options.sockets) {
+      this.sockets.push(
+        await openSocket(spec, { chmod: this.options.chmodSocket, backlog: this.options.worker.backlog, listenFd }),
+      );
+    }
+  }
+
+  private closeSockets(): void {
+    for (const s of this.sockets) s.close();
+    this.sockets = [];
+  }
+
+  private installSignals(): void {
+    const on = (signal: NodeJS.Signals, event: PoolEvent) => {
+      const handler = () => this.record(event);
+      process.on(signal, handler);
+      this.signalHandlers.push([signal, handler]);
+    };
+    on('SIGTERM', { type: 'stop', mode: 'graceful', reason: 'SIGTERM' });
+    on('SIGINT', { type: 'stop', mode: 'fast', reason: 'SIGINT' });
+    on('SIGQUIT', { type: 'stop', mode: 'fast', reason: 'SIGQUIT' });
+  }
+
+  private uninstallSignals(): void {
+    for (const [signal, handler] of this.signalHandlers.splice(0)) process.off(signal, handler);
+  }
+
+  /** Event sources only record; the step runs once for everything that arrived. */
+  private record(event: PoolEvent): void {
+    this.queue.push(event);
+    this.scheduleStep();
+  }
+
+  private scheduleStep(): void {
+    if (this.stepScheduled) return;
+    this.stepScheduled = true;
+    setImmediate(() => {
+      this.stepScheduled = false;
+      this.step();
+    });
+  }
+
+  private step(): void {
+    const now = Date.now();
+    for (const event of this.queue.splice(0)) this.execute(applyEvent(this.state, event, now));
+    const decision = reconcile(this.state, now);
+    this.execute(decision.actions);
+    if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
+    this.wakeTimer = null;
+    if (decision.wakeAt !== null) {
+      this.wakeTimer = setTimeout(() => this.scheduleStep(), Math.max(0, decision.wakeAt - Date.now()));
+    }
+    // Spawns recorded 'spawned' events synchronously; settle them in this same step.
+    if (this.queue.length > 0) this.scheduleStep();
+  }
+
+  private execute(actions: PoolAction[]): void {
+    for (const action of actions) {
+      switch (action.type) {
+        case 'log':
+          this.log[action.level](action.event, action.fields);
+          break;
+        case 'spawn':
+          this.spawnWorker(action.slot);
+          break;
+        case 'signal':
+          try {
+            process.kill(action.pid, action.signal);
+          } catch {
+            // Already gone: its exit event is on its way.
+          }
+          break;
+        case 'exit':
+          if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
+          this.wakeTimer = null;
+          this.resolveExit?.(action.code);
+          this.resolveExit = null;
+          break;
+      }
+    }
+  }
+
+  private workerSettings(slot: number): WorkerSettings {
+    return { ...this.options.worker, slot, socketCount: this.sockets.length };
+  }
+
+  private spawnWorker(slot: number): void {
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, [WORKER_MAIN], {
+        cwd: this.options.worker.cwd,
+        env: { ...process.env, [WORKER_SETTINGS_ENV]: JSON.stringify(this.workerSettings(slot)) },
+        stdio: ['inherit', 'inherit', 'inherit', 'ipc', ...this.sockets.map((s) => s.fd)],
+      });
+    } catch (err) {
+      this.record({ type: 'spawn_failed', slot, error: (err as Error).message });
+      return;
+    }
+    const pid = child.pid;
+    if (pid === undefined) {
+      child.once('error', (err) => this.record({ type: 'spawn_failed', slot, error: err.message }));
+      return;
+    }
+    this.children.set(pid, child);
+    this.record({ type: 'spawned', slot, pid });
+    child.on('message', (message: WorkerMessage) => {
+      if (message?.type === 'ready') this.record({ type: 'ready', pid });
+    });
+    child.on('error', () => {
+      // Reported through 'exit'; an IPC send error must not crash the master.
+    });
+    child.once('exit', (code, signal) => {
+      this.children.delete(pid);
+      this.record({ type: 'exited', pid, code, signal });
+    });
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The master creates every listening socket itself and hands the fds to the workers;
+ * sockets outlive workers, so a reload replaces workers and never the sockets, and
+ * connections that arrive meanwhile wait in the backlog. The master binds (and listens,
+ * when the addon is there) but never accepts: it holds a bound libuv handle that is never
+ * started, so no connection is ever taken by the master.
+ */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+
+export type SocketSpec =
+  | { kind: 'unix'; path: string }
+  | { kind: 'tcp'; host: string; port: number }
+  | { kind: 'fd'; fd: number };
+
+export class SocketError extends Error {
+  readonly code: 'UWSGI_TS_SOCKET_IN_USE' | 'UWSGI_TS_SOCKET_NOT_A_SOCKET' | 'UWSGI_TS_SOCKET_BIND_FAILED';
+  constructor(code: SocketError['code'], message: string) {
+    super(message);
+    this.name = 'SocketError';
+    this.code = code;
+  }
+}
+
+export interface ListeningSocket {
+  readonly spec: SocketSpec;
+  readonly fd: number;
+  /** For logs: unix:/run/app.sock, tcp:127.0.0.1:3031, fd:3. */
+  readonly name: string;
+  /** Closes the master's fd and removes a unix socket file this master created. */
+  close(): void;
+}
+
+interface ServerHandle {
+  fd: number;
+  close(): void;
+}
+
+type CreateServerHandle = (address: string | null, port: number, addressType: number, fd?: number) => ServerHandle | number;
+
+/** net's own bind-without-listen (what node:cluster's primary uses for shared handles). */
+const createServerHandle = (net as unknown as { _createServerHandle: CreateServerHandle })._createServerHandle;
+
+export function socketName(spec: SocketSpec): string {
+  switch (spec.kind) {
+    case 'unix':
+      return `unix:${spec.path}`;
+    case 'tcp':
+      return spec.host.includes(':') ? `tcp:[${spec.host}]:${spec.port}` : `tcp:${spec.host}:${spec.port}`;
+    case 'fd':
+      return `fd:${spec.fd}`;
+  }
+}
+
+/** Does anything accept connections on this unix socket path? */
+function probeUnixSocket(path: string): Promise<'live' | 'stale'> {
+  return new Promise((resolve) => {
+    const probe = net.connect({ path });
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve('live');
+    });
+    probe.once('error', () => resolve('stale'));
+  });
+}
+
+async function clearStaleSocketFile(path: string): Promise<void> {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(path);
+  } catch {
+    return;
+  }
+  if (!st.isSocket()) {
+    throw new SocketError('UWSGI_TS_SOCKET_NOT_A_SOCKET', `${path} exists and is not a socket: refusing to replace it`);
+  }
+  if ((await probeUnixSocket(path)) === 'live') {
+    throw new SocketError('UWSGI_TS_SOCKET_IN_USE', `another server is listening on ${path}: stop it first or choose another --socket`);
+  }
+  fs.unlinkSync(path);
+}
+
+function bindError(spec: SocketSpec, err: number): SocketError {
+  const reason = err < 0 ? `${errnoName(err)}` : `error ${err}`;
+  return new SocketError('UWSGI_TS_SOCKET_BIND_FAILED', `cannot bind ${socketName(spec)}: ${reason}`);
+}
+
+function errnoName(err: number): string {
+  try {
+    return (require('node:util') as typeof import('node:util')).getSystemErrorName(err);
+  } catch {
+    return String(err);
+  }
+}
+
+export interface OpenOptions {
+  /** Mode for a unix socket file (--chmod-socket); applied before any connection can arrive. */
+  chmod?: number;
+  backlog: number;
+  /** listen(2) on the fd without accepting; absent when the addon is unavailable, in which
+   * case the first worker's listen() puts the socket in the listening state. */
+  listenFd?: (fd: number, backlog: number) => number;
+}
+
+export async function openSocket(spec: SocketSpec, options: OpenOptions): Promise<ListeningSocket> {
+  const name = socketName(spec);
+  if (spec.kind === 'fd') {
+    return { spec, fd: spec.fd, name, close() {} };
+  }
+  let handle: ServerHandle | number;
+  if (spec.kind === 'unix') {
+    await clearStaleSocketFile(spec.path);
+    handle = createServerHandle(spec.path, -1, -1);
+  } else {
+    handle = createServerHandle(spec.host, spec.port, net.isIPv6(spec.host) ? 6 : 4);
+  }
+  if (typeof handle === 'number') throw bindError(spec, handle);
+  const h = handle;
+  if (spec.kind === 'unix' && options.chmod !== undefined) fs.chmodSync(spec.path, options.chmod);
+  if (options.listenFd) {
+    const rc = options.listenFd(h.fd, options.backlog);
+    if (rc !== 0) {
+      h.close();
+      throw bindError(spec, rc);
+    }
+  }
+  let closed = false;
+  return {
+    spec,
+    fd: h.fd,
+    name,
+    close() {
+      if (closed) return;
+      closed = true;
+      h.close();
+      if (spec.kind === 'unix') {
+        try {
+          fs.unlinkSync(spec.path);
+        } catch {
+          // Already gone: nothing to clean up.
+        }
+      }
+    },
+  };
+}

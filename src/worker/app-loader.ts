@@ -1,0 +1,101 @@
+/**
+ * Loads the app module (CJS or ESM, via import()) and works out what to serve from its
+ * exports, with nothing uwsgi-specific required of the app:
+ *   - a function: a Node request listener `(req, res)` (Express, connect, plain handlers);
+ *   - an object with fetch(): a fetch-style handler (Hono, `export default { fetch }`);
+ *   - a Koa app (callback() + use()): its callback();
+ *   - a Fastify instance (ready() + server): its server, once ready;
+ *   - an http.Server: its 'request' listeners;
+ *   - nothing usable, but the app called listen() on an HTTP server (now or within
+ *     APP_LISTEN_WAIT_MS): that server.
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { RequestListener } from './node-adapter';
+import type { FetchHandler } from './fetch-adapter';
+
+/** How long an app that exported nothing servable may take to call listen() (after
+ * connecting to its database, say) before the worker gives up. */
+export const APP_LISTEN_WAIT_MS = 30_000;
+
+export type LoadedApp =
+  | { kind: 'listener'; listener: RequestListener; description: string }
+  | { kind: 'fetch'; fetch: FetchHandler; description: string }
+  | { kind: 'server'; server: http.Server; description: string };
+
+export class AppLoadError extends Error {
+  readonly code: 'UWSGI_TS_APP_LOAD_FAILED' | 'UWSGI_TS_APP_NO_HANDLER';
+  constructor(code: AppLoadError['code'], message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AppLoadError';
+    this.code = code;
+  }
+}
+
+function isHttpServer(x: unknown): x is http.Server {
+  return x instanceof http.Server || x instanceof https.Server;
+}
+
+function isObjectLike(x: unknown): x is Record<string, unknown> {
+  return (typeof x === 'object' && x !== null) || typeof x === 'function';
+}
+
+/** What the module offers, or null when nothing in its exports can be served. */
+export async function appFromExports(ns: Record<string, unknown>): Promise<LoadedApp | null> {
+  let exported: unknown = ns.default !== undefined ? ns.default : ns;
+  if (isObjectLike(exported) && typeof (exported as { then?: unknown }).then === 'function') {
+    exported = await (exported as unknown as PromiseLike<unknown>);
+  }
+  const candidates = [exported];
+  // An ESM module with only named exports, or CJS `exports.fetch = ...`.
+  if (exported !== ns) candidates.push(ns);
+  for (const x of candidates) {
+    if (isHttpServer(x)) return { kind: 'server', server: x, description: 'an exported http.Server' };
+    if (!isObjectLike(x)) continue;
+    const fetchFn = x.fetch;
+    if (typeof fetchFn === 'function') {
+      return { kind: 'fetch', fetch: (fetchFn as FetchHandler).bind(x), description: 'a fetch handler' };
+    }
+    if (typeof x.callback === 'function' && typeof x.use === 'function' && typeof x !== 'function') {
+      return { kind: 'listener', listener: (x.callback as () => RequestListener).call(x), description: 'a Koa app' };
+    }
+    if (typeof x.ready === 'function' && isHttpServer(x.server)) {
+      await (x.ready as () => Promise<unknown>).call(x);
+      return { kind: 'server', server: x.server, description: 'a Fastify instance' };
+    }
+    if (typeof x === 'function') {
+      return { kind: 'listener', listener: x as RequestListener, description: 'a request listener' };
+    }
+  }
+  return null;
+}
+
+function typeName(x: unknown): string {
+  return x === null ? 'null' : Array.isArray(x) ? 'array' : typeof x;
+}
+
+/** What the module exported, for the "nothing to serve" message: the default export's own
+ * keys when it is an object (module.exports = {...}), else the named exports. */
+export function describeExports(ns: Record<string, unknown>): string {
+  const exported = ns.default;
+  if (exported !== null && typeof exported === 'object' && !Array.isArray(exported)) {
+    const keys = Object.keys(exported);
+    const inner = exported as Record<string, unknown>;
+    return keys.length === 0 ? 'an empty object' : `an object with ${keys.map((k) => `${k}: ${typeName(inner[k])}`).join(', ')}`;
+  }
+  const keys = Object.keys(ns);
+  if (keys.length === 0) return 'no exports';
+  return keys.map((k) => `${k}: ${typeName(ns[k])}`).join(', ');
+}
+
+export async function importApp(appPath: string, cwd: string): Promise<Record<string, unknown>> {
+  const abs = path.resolve(cwd, appPath);
+  try {
+    return (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
+  } catch (err) {
+    const e = err as Error;
+    throw new AppLoadError('UWSGI_TS_APP_LOAD_FAILED', `cannot load the app ${abs}: ${e?.stack ?? String(err)}`, { cause: err });
+  }
+}

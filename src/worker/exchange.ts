@@ -1,0 +1,71 @@
+/**
+ * The seam between a transport (how bytes reach us: net.Socket today, the native
+ * connection path later) and the app adapters (what the app sees: (req, res) or
+ * fetch). One Exchange is one request/response on one connection: the request is already
+ * parsed and validated when the adapter gets it; the adapter streams the body in and the
+ * response out, and the transport owns framing, draining and closing.
+ */
+import type { Environ } from '../protocol/environ';
+import type { RequestHead } from '../protocol/request-head';
+
+export interface BodySink {
+  /** A chunk of request body. Return false to ask the transport to pause until resumeBody(). */
+  onBodyData(chunk: Buffer): boolean;
+  /** All CONTENT_LENGTH bytes arrived. */
+  onBodyEnd(): void;
+  /** The body cannot complete: the peer closed early or stopped sending past the deadline. */
+  onBodyError(err: Error): void;
+}
+
+export interface ExchangeEvents {
+  /** The response buffer has room again after write() returned false. */
+  onDrain(): void;
+  /** The peer went away before the response was complete: stop working on it. */
+  onAbort(err: Error): void;
+  /** The connection is closed and every resource of this exchange is released. */
+  onClose(): void;
+}
+
+export type WriteCallback = (err?: Error | null) => void;
+
+export interface Exchange {
+  readonly environ: Environ;
+  readonly head: RequestHead;
+  readonly modifier2: number;
+  /** True once the peer went away or the exchange was destroyed: writes are swallowed. */
+  readonly aborted: boolean;
+  /** Bytes queued in the transport and not yet handed to the kernel. */
+  readonly writableLength: number;
+
+  setEvents(events: ExchangeEvents): void;
+  /** Starts delivering the body (bytes that arrived with the packet first). */
+  startBody(sink: BodySink): void;
+  resumeBody(): void;
+  pauseBody(): void;
+
+  cork(): void;
+  uncork(): void;
+  /** Queues response bytes; false when the transport is above its high-water mark. The
+   * callback runs once the bytes were handed to the kernel, or with an error if the
+   * exchange ended first. The first write must start with the status line. */
+  write(chunk: Buffer | string, encoding: BufferEncoding | undefined, cb?: WriteCallback): boolean;
+  /** The response is complete: flush, drain unread request body (bounded), close. */
+  end(): void;
+  /** Close without completing the response (an app error after bytes went out). */
+  destroy(reason: string): void;
+}
+
+/** How a transport reports what happens at the protocol level: logged and counted by the
+ * worker; never reaches the app. */
+export interface ProtocolReporter {
+  /** A malformed or unsupported packet: the connection was closed without a response. */
+  rejected(reason: string, detail: string): void;
+  /** The vars parsed but the request is unacceptable: answered with `status`. */
+  badRequest(status: number, code: string, detail: string): void;
+  /** The peer went away mid-request or mid-response. */
+  clientAborted(phase: 'body' | 'response'): void;
+  /** Unread body could not be drained within its bounds before the close. */
+  drainGaveUp(unreadBytes: number): void;
+}
+
+export type RequestHandler = (exchange: Exchange) => void;

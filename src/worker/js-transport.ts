@@ -1,0 +1,353 @@
+/**
+ * The reference transport: uwsgi over net.Socket, accepting on the listening fds the
+ * master passed down. It pays Node's per-connection cost (a Socket and its stream
+ * machinery for every request, since nginx never reuses uwsgi connections); the native
+ * connection path avoids that, and this one stays as the fallback and the reference.
+ */
+import * as net from 'node:net';
+import { AssembleResult, PacketAssembler } from '../protocol/packet-assembler';
+import { Environ } from '../protocol/environ';
+import { isBadRequest, readRequestHead, type RequestHead } from '../protocol/request-head';
+import { parseStatusCode } from '../protocol/parse-status';
+import { simpleResponse } from '../protocol/response-head';
+import { DRAIN_MAX_BYTES, DRAIN_TIMEOUT_MS } from '../protocol/limits';
+import type { VarsParser } from '../protocol/vars-parser';
+import type { BodySink, Exchange, ExchangeEvents, ProtocolReporter, RequestHandler, WriteCallback } from './exchange';
+import { DeadlineSweeper, type DeadlineItem } from './deadline-sweeper';
+
+export interface TransportOptions {
+  parser: VarsParser;
+  reporter: ProtocolReporter;
+  onRequest: RequestHandler;
+  /** Largest accepted vars block (--buffer-size). */
+  maxVarsBlock: number;
+  /** Largest accepted body, 0 = no limit (--limit-post). */
+  limitPost: number;
+  headDeadlineMs: number;
+  bodyIdleTimeoutMs: number;
+}
+
+export interface Transport {
+  readonly kind: 'js' | 'native';
+  /** Starts accepting on already-listening (or bound) socket fds. */
+  listen(fds: readonly number[], backlog: number): Promise<void>;
+  /** Stops accepting; open connections carry on. */
+  stopAccepting(): Promise<void>;
+  /** Connections currently open (accepted and not yet closed). */
+  readonly openConnections: number;
+  /** Called whenever openConnections drops to 0. */
+  onIdle: (() => void) | null;
+  /** Closes every open connection now (fast stop). */
+  destroyAll(): void;
+}
+
+const enum Phase {
+  HEAD,
+  BODY,
+  CLOSED,
+}
+
+class ClientAbortError extends Error {
+  readonly code = 'ECONNRESET';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ClientAbortError';
+  }
+}
+
+const NOOP_EVENTS: ExchangeEvents = { onDrain() {}, onAbort() {}, onClose() {} };
+
+class JsExchange implements Exchange, DeadlineItem {
+  environ!: Environ;
+  head!: RequestHead;
+  modifier2 = 0;
+  aborted = false;
+  deadlineAt: number;
+
+  private phase = Phase.HEAD;
+  private assembler: PacketAssembler | null;
+  private events: ExchangeEvents = NOOP_EVENTS;
+  private sink: BodySink | null = null;
+  private pending: Buffer[] | null = null;
+  private bodyRemaining = 0;
+  private dispatched = false;
+  private responseEnded = false;
+  private drainedBytes = 0;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly transport: JsTransport,
+  ) {
+    this.assembler = new PacketAssembler(transport.options.maxVarsBlock);
+    this.deadlineAt = Date.now() + transport.options.headDeadlineMs;
+    transport.sweeper.arm(this);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('error', () => this.onSocketError());
+    socket.on('close', () => this.onClose());
+    socket.on('drain', () => this.events.onDrain());
+  }
+
+  get writableLength(): number {
+    return this.socket.writableLength;
+  }
+
+  setEvents(events: ExchangeEvents): void {
+    this.events = events;
+  }
+
+  startBody(sink: BodySink): void {
+    this.sink = sink;
+    const pending = this.pending;
+    this.pending = null;
+    if (pending !== null) {
+      for (const chunk of pending) {
+        if (!sink.onBodyData(chunk)) this.socket.pause();
+      }
+    }
+    if (this.bodyRemaining === 0 && this.phase === Phase.BODY) sink.onBodyEnd();
+  }
+
+  resumeBody(): void {
+    if (this.phase === Phase.BODY) this.socket.resume();
+  }
+
+  pauseBody(): void {
+    if (this.phase === Phase.BODY && this.bodyRemaining > 0) this.socket.pause();
+  }
+
+  cork(): void {
+    this.socket.cork();
+  }
+
+  uncork(): void {
+    this.socket.uncork();
+  }
+
+  write(chunk: Buffer | string, encoding: BufferEncoding | undefined, cb?: WriteCallback): boolean {
+    if (this.aborted || this.phase === Phase.CLOSED) {
+      if (cb) process.nextTick(cb, new ClientAbortError('write after the connection closed'));
+      return true;
+    }
+    return this.socket.write(chunk, encoding as BufferEncoding, cb);
+  }
+
+  end(): void {
+    if (this.responseEnded) return;
+    this.responseEnded = true;
+    if (this.aborted || this.phase === Phase.CLOSED) return;
+    if (this.bodyRemaining > 0) {
+      // Read and discard what is left of the body before closing, within bounds.
+      this.sink = null;
+      this.deadlineAt = Date.now() + DRAIN_TIMEOUT_MS;
+      this.transport.sweeper.arm(this);
+      this.socket.resume();
+      return;
+    }
+    this.closeAfterFlush();
+  }
+
+  destroy(_reason: string): void {
+    this.aborted = true;
+    this.socket.destroy();
+  }
+
+  onDeadline(): void {
+    if (this.phase === Phase.HEAD) {
+      this.reject('head_timeout', `no complete packet within ${this.transport.options.headDeadlineMs} ms`);
+    } else if (this.responseEnded) {
+      this.transport.options.reporter.drainGaveUp(this.bodyRemaining);
+      this.socket.destroy();
+    } else if (this.bodyRemaining > 0) {
+      this.failBody(new ClientAbortError(`request body stalled for ${this.transport.options.bodyIdleTimeoutMs} ms`), 'body_timeout');
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.phase === Phase.BODY) {
+      this.onBodyBytes(chunk);
+      return;
+    }
+    if (this.phase !== Phase.HEAD) return;
+    const assembler = this.assembler!;
+    const result = assembler.push(chunk);
+    if (result === AssembleResult.MORE) return;
+    if (result === AssembleResult.ERROR) {
+      const detail = assembler.error === 'unsupported_modifier'
+        ? `modifier1 ${assembler.modifier1} is not supported`
+        : `datasize ${assembler.datasize} is above the limit of ${this.transport.options.maxVarsBlock}`;
+      this.reject(assembler.error!, detail);
+      return;
+    }
+    this.onPacket(assembler);
+  }
+
+  private onPacket(assembler: PacketAssembler): void {
+    const { parser, reporter, limitPost } = this.transport.options;
+    const status = parser.parse(assembler.block, assembler.blockStart, assembler.blockEnd);
+    if (status < 0) {
+      this.reject(parseStatusCode(status), `at byte ${parser.meta[2]} of the vars block`);
+      return;
+    }
+    this.environ = Environ.fromParser(parser, assembler.block, assembler.blockStart, assembler.blockEnd);
+    this.modifier2 = assembler.modifier2;
+    const rest = assembler.rest;
+    this.assembler = null;
+    const head = readRequestHead(this.environ, limitPost);
+    this.phase = Phase.BODY;
+    this.transport.sweeper.disarm(this);
+    if (isBadRequest(head)) {
+      reporter.badRequest(head.status, head.code, head.detail);
+      this.bodyRemaining = head.drainBytes;
+      this.dispatched = true;
+      this.socket.write(simpleResponse(head.status));
+      this.end();
+      return;
+    }
+    this.head = head;
+    this.bodyRemaining = head.contentLength;
+    if (this.bodyRemaining > 0) {
+      this.deadlineAt = Date.now() + this.transport.options.bodyIdleTimeoutMs;
+      this.transport.sweeper.arm(this);
+      if (rest.length > 0) this.onBodyBytes(rest);
+    }
+    this.dispatched = true;
+    this.transport.options.onRequest(this);
+  }
+
+  private onBodyBytes(chunk: Buffer): void {
+    if (this.bodyRemaining === 0) return; // bytes past the body are never parsed
+    if (chunk.length > this.bodyRemaining) chunk = chunk.subarray(0, this.bodyRemaining);
+    this.bodyRemaining -= chunk.length;
+    if (this.responseEnded) {
+      this.drainedBytes += chunk.length;
+      if (this.bodyRemaining === 0) {
+        this.transport.sweeper.disarm(this);
+        this.closeAfterFlush();
+      } else if (this.drainedBytes > DRAIN_MAX_BYTES) {
+        this.transport.options.reporter.drainGaveUp(this.bodyRemaining);
+        this.transport.sweeper.disarm(this);
+        this.socket.destroy();
+      }
+      return;
+    }
+    this.deadlineAt = Date.now() + this.transport.options.bodyIdleTimeoutMs;
+    if (this.sink !== null) {
+      if (!this.sink.onBodyData(chunk)) this.socket.pause();
+    } else {
+      (this.pending ??= []).push(chunk);
+    }
+    if (this.bodyRemaining === 0) {
+      this.transport.sweeper.disarm(this);
+      if (this.sink !== null) this.sink.onBodyEnd();
+    }
+  }
+
+  private onEnd(): void {
+    if (this.phase === Phase.HEAD) {
+      const error = this.assembler!.endOfInput();
+      if (error === null) this.socket.destroy();
+      else this.reject(error, `peer closed after ${this.assembler!.received} bytes`);
+    } else if (this.responseEnded) {
+      // The peer saw the whole response (or gave up on the drain): nothing left to do.
+      this.socket.destroy();
+    } else if (this.bodyRemaining > 0) {
+      this.failBody(new ClientAbortError(`request body truncated: ${this.bodyRemaining} bytes missing`), 'body_truncated');
+    } else {
+      this.abort(new ClientAbortError('client closed the connection'), 'response');
+    }
+  }
+
+  private onSocketError(): void {
+    // ECONNRESET / EPIPE: the peer is gone. 'close' follows and does the bookkeeping.
+    if (this.dispatched && !this.responseEnded) {
+      this.abort(new ClientAbortError('connection reset by the client'), this.bodyRemaining > 0 ? 'body' : 'response');
+    }
+  }
+
+  private onClose(): void {
+    const wasAbort = this.dispatched && !this.responseEnded && !this.aborted;
+    if (wasAbort) this.abort(new ClientAbortError('connection closed before the response completed'), 'response');
+    this.phase = Phase.CLOSED;
+    this.transport.sweeper.disarm(this);
+    this.transport.connectionClosed(this);
+    if (this.dispatched) this.events.onClose();
+  }
+
+  private failBody(err: Error, reason: string): void {
+    const sink = this.sink;
+    this.transport.options.reporter.rejected(reason, err.message);
+    if (sink !== null) sink.onBodyError(err);
+    this.abort(err, 'body');
+  }
+
+  private abort(err: Error, phase: 'body' | 'response'): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.transport.sweeper.disarm(this);
+    this.transport.options.reporter.clientAborted(phase);
+    this.events.onAbort(err);
+    this.socket.destroy();
+  }
+
+  private reject(reason: string, detail: string): void {
+    this.transport.options.reporter.rejected(reason, detail);
+    this.phase = Phase.CLOSED;
+    this.transport.sweeper.disarm(this);
+    this.socket.destroy();
+  }
+
+  private closeAfterFlush(): void {
+    // end() sends FIN once the queued response is out; destroySoon() then releases the
+    // socket without waiting for the peer (whose receive queue keeps the bytes).
+    this.socket.destroySoon();
+  }
+}
+
+export class JsTransport implements Transport {
+  readonly kind = 'js';
+  readonly sweeper = new DeadlineSweeper();
+  onIdle: (() => void) | null = null;
+  private readonly servers: net.Server[] = [];
+  private readonly connections = new Set<JsExchange>();
+
+  constructor(readonly options: TransportOptions) {}
+
+  get openConnections(): number {
+    return this.connections.size;
+  }
+
+  async listen(fds: readonly number[], backlog: number): Promise<void> {
+    for (const fd of fds) {
+      const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+        this.connections.add(new JsExchange(socket, this));
+      });
+      server.on('error', (err) => this.options.reporter.rejected('accept_error', err.message));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ fd, backlog }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      this.servers.push(server);
+    }
+  }
+
+  async stopAccepting(): Promise<void> {
+    const servers = this.servers.splice(0);
+    // close() shuts this process's listening handle at once; its callback would wait for
+    // the open connections, which are tracked here instead.
+    for (const server of servers) server.close();
+    if (this.connections.size === 0) this.onIdle?.();
+  }
+
+  connectionClosed(exchange: JsExchange): void {
+    this.connections.delete(exchange);
+    if (this.connections.size === 0) this.onIdle?.();
+  }
+
+  destroyAll(): void {
+    for (const exchange of this.connections) exchange.destroy('fast stop');
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * What the master tells a worker at spawn, in one environment variable (readable before
+ * anything else runs in the worker, and visible in /proc for debugging).
+ */
+import type { ParserPreference } from '../protocol/vars-parser';
+
+export const WORKER_SETTINGS_ENV = 'UWSGI_TS_WORKER_SETTINGS';
+
+/** The child's stdio layout: 0-2 inherited, 3 the IPC channel, sockets from 4 on. */
+export const IPC_FD = 3;
+export const FIRST_SOCKET_FD = 4;
+
+/** What every worker of a master gets alike (derived from the options). */
+export interface WorkerTuning {
+  app: string;
+  cwd: string;
+  parser: ParserPreference;
+  backlog: number;
+  maxVarsBlock: number;
+  maxVars: number;
+  limitPost: number;
+  headDeadlineMs: number;
+  bodyIdleTimeoutMs: number;
+  appListenTimeoutMs: number;
+}
+
+export interface WorkerSettings extends WorkerTuning {
+  /** Stable worker number (1..N): logs and metrics label workers by slot, not pid. */
+  slot: number;
+  socketCount: number;
+}
+
+export function readWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
+  const raw = env[WORKER_SETTINGS_ENV];
+  if (!raw) throw new Error(`${WORKER_SETTINGS_ENV} is not set: workers are started by the uwsgi-ts master`);
+  return JSON.parse(raw) as WorkerSettings;
+}
+
+/** Messages a worker sends the master over the IPC channel. */
+export type WorkerMessage =
+  | { type: 'ready'; app: string; transport: string; parser: string }
+  | { type: 'stopping'; reason: string };
