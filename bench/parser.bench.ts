@@ -13,7 +13,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Environ } from '../src/protocol/environ';
 import { K } from '../src/protocol/known-keys';
-import { createJsVarsParser, createNativeVarsParser, DEFAULT_MAX_VARS, type VarsParser } from '../src/protocol/vars-parser';
+import { createJsVarsParser, createNativeVarsParser, type VarsParser } from '../src/protocol/vars-parser';
+import { DEFAULT_MAX_VARS } from '../src/protocol/limits';
 
 /** dist/bench/parser.bench.js → the package root is two levels up. */
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');

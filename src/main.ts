@@ -6,6 +6,7 @@ import { createLogger } from './log';
 import { ExitCode } from './exit-codes';
 import { loadConfig, type Config } from './config';
 import { Master, type MasterOptions } from './supervisor/master';
+import { loadAddon } from './addon';
 
 export function masterOptions(config: Config, cwd: string): MasterOptions {
   const socketTimeoutMs = Math.round(config.socketTimeout * 1000);
@@ -39,6 +40,15 @@ export function main(argv: string[]): void {
   }
   const log = createLogger('master');
   for (const warning of outcome.warnings) log.warn('config_warning', { warning });
+  if (outcome.config.parser === 'native') {
+    // Asked for explicitly: refuse to start rather than let every worker fail to boot.
+    const addon = loadAddon();
+    if (!addon.ok) {
+      log.error('config_error', { option: '--parser', value: 'native', error: `the native addon is unavailable: ${addon.reason}` });
+      process.exitCode = ExitCode.USAGE;
+      return;
+    }
+  }
   new Master(masterOptions(outcome.config, process.cwd()))
     .run()
     .then((code) => process.exit(code))

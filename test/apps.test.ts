@@ -128,6 +128,14 @@ describe('an app that starts its own server', () => {
       assert.equal(r.body.toString(), 'hello from listen() on 3000\n');
     }));
 
+  test("a Hono app started with @hono/node-server's serve()", () =>
+    withApp('hono-node-server.mjs', async (url, server) => {
+      await server.waitForOutput(/hono says: listening on 8787/);
+      const r = await httpRequest(`${url}/hello`);
+      assert.equal(r.status, 200);
+      assert.equal(r.body.toString(), 'hello from hono on node-server');
+    }));
+
   test('an unmodified Fastify app that awaits listen()', () =>
     withApp('fastify-app.js', async (url, server) => {
       await server.waitForOutput(/fastify says: listening on/);

@@ -22,11 +22,10 @@ import {
 import {
   createJsVarsParser,
   createNativeVarsParser,
-  DEFAULT_MAX_VARS,
-  parserPreferenceFromEnv,
   selectVarsParser,
   type VarsParser,
 } from '../src/protocol/vars-parser';
+import { DEFAULT_MAX_VARS } from '../src/protocol/limits';
 import { recogniseKnownKey } from '../src/protocol/vars-parser-js';
 import { MAX_VARS_CEILING, META_DUPLICATES, META_ERROR_OFFSET, META_PAIR_COUNT, PAIR_STRIDE } from '../src/protocol/vars-tables';
 import { encodePacket, encodeVar, encodeVars, type Fixture, fromFixtureBytes, loadFixtures, PACKAGE_ROOT } from './fixtures/packet-fixtures';
@@ -493,19 +492,5 @@ describe('selectVarsParser', () => {
     const [select, create] = run.stdout.split('\n');
     assert.match(select, /^threw: .*native vars parser.*UWSGI_TS_NO_ADDON=1 is set/);
     assert.match(create, /^threw: .*native vars parser.*UWSGI_TS_NO_ADDON=1 is set/);
-  });
-
-  it('parserPreferenceFromEnv', () => {
-    assert.equal(parserPreferenceFromEnv({}), 'auto');
-    assert.equal(parserPreferenceFromEnv({ UWSGI_TS_PARSER: '' }), 'auto');
-    assert.equal(parserPreferenceFromEnv({ UWSGI_TS_PARSER: 'js' }), 'js');
-    assert.equal(parserPreferenceFromEnv({ UWSGI_TS_PARSER: 'native' }), 'native');
-    assert.equal(parserPreferenceFromEnv({ UWSGI_TS_PARSER: 'auto' }), 'auto');
-    for (const bad of ['JS', 'fast', ' js']) {
-      assert.throws(
-        () => parserPreferenceFromEnv({ UWSGI_TS_PARSER: bad }),
-        (err: Error) => /UWSGI_TS_PARSER/.test(err.message) && /auto, native, js/.test(err.message),
-      );
-    }
   });
 });

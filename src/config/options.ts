@@ -24,6 +24,7 @@ import {
 import { DEFAULT_MAX_VARS, DEFAULT_LISTEN_BACKLOG, DEFAULT_SOCKET_TIMEOUT_S, MAX_VARS_BLOCK_BYTES } from '../protocol/limits';
 import { DEFAULT_GRACEFUL_TIMEOUT_MS } from '../supervisor/pool';
 import { APP_LISTEN_WAIT_MS } from '../worker/app-loader';
+import { PARSER_PREFERENCES } from '../protocol/vars-parser';
 
 /** The sections of --help and docs/options.md, in this order. */
 export const OPTION_GROUPS = ['Sockets', 'Workers', 'Application', 'Meta'] as const;
@@ -85,7 +86,7 @@ export const MAX_WORKERS = 1024;
 export const MAX_LISTEN_BACKLOG = 65535;
 
 /** The workers' uwsgi packet parser (see DESIGN §3): the C++ addon, the pure-TypeScript reference, or native when it loaded. */
-export const PARSER_CHOICES = ['auto', 'native', 'js'] as const;
+export const PARSER_CHOICES = PARSER_PREFERENCES;
 
 export const OPTIONS = {
   socket: required({

@@ -16,8 +16,9 @@ export const PACKET_HEADER_BYTES = 4;
  * default (uwsgi_modifier1 0) and the only one Apache's mod_proxy_uwsgi sends. */
 export const MODIFIER1_REQUEST = 0;
 
-/** Pairs per vars block. nginx sends ~20 CGI vars plus one per request header; a request
- * with a thousand headers is abuse, and the count bounds the pair table (4 int32 each). */
+/** Pairs per vars block (--max-vars). A real nginx request carries 15-40 vars; 1024 leaves
+ * room for a full 64 KiB block of hundreds of headers, keeps the pairs table (4 int32 per
+ * pair) at 16 KiB, and still stops a block of thousands of tiny vars early. */
 export const DEFAULT_MAX_VARS = 1024;
 
 /** --socket-timeout: (a) the deadline from accept to a complete vars block — total, not

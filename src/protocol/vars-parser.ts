@@ -22,18 +22,11 @@ export interface VarsParser {
   parse(buf: Uint8Array, start: number, end: number): number;
 }
 
-/**
- * Default var-count limit. A real nginx request carries 15-40 vars; 1024 leaves room for
- * a full 64 KiB block of hundreds of headers, keeps the pairs table at 16 KiB, and still
- * stops a block of thousands of tiny vars early.
- */
-export const DEFAULT_MAX_VARS = 1024;
 
 export type ParserPreference = 'auto' | 'native' | 'js';
 
-/** The environment variable parserPreferenceFromEnv reads. */
-export const PARSER_ENV_VAR = 'UWSGI_TS_PARSER';
-export const PARSER_PREFERENCES: readonly ParserPreference[] = Object.freeze(['auto', 'native', 'js'] as const);
+/** The values of --parser (UWSGI_TS_PARSER). */
+export const PARSER_PREFERENCES = ['auto', 'native', 'js'] as const satisfies readonly ParserPreference[];
 
 export function createJsVarsParser(maxVars: number): VarsParser {
   const { pairs, knownIndex, meta } = createVarsTables(maxVars);
@@ -87,12 +80,4 @@ export function selectVarsParser(pref: ParserPreference, maxVars: number, log: L
   if (pref === 'native') throw new Error(`the native vars parser was requested but is unavailable: ${load.reason}`);
   log.warn('vars_parser_fallback', { parser: 'js', reason: load.reason });
   return createJsVarsParser(maxVars);
-}
-
-/** Reads UWSGI_TS_PARSER=auto|native|js; unset or empty means auto. */
-export function parserPreferenceFromEnv(env: NodeJS.ProcessEnv): ParserPreference {
-  const value = env[PARSER_ENV_VAR];
-  if (value === undefined || value === '') return 'auto';
-  if ((PARSER_PREFERENCES as readonly string[]).includes(value)) return value as ParserPreference;
-  throw new Error(`${PARSER_ENV_VAR} must be one of ${PARSER_PREFERENCES.join(', ')} (got ${JSON.stringify(value)})`);
 }

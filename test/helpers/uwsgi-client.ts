@@ -82,11 +82,14 @@ export interface RawOptions {
   timeoutMs?: number;
 }
 
-export function rawExchange(socketPath: string, chunks: Buffer | Buffer[], o: RawOptions = {}): Promise<RawResult> {
+/** A unix socket path, or a TCP address. */
+export type Target = string | { host: string; port: number };
+
+export function rawExchange(target: Target, chunks: Buffer | Buffer[], o: RawOptions = {}): Promise<RawResult> {
   const list = Array.isArray(chunks) ? chunks : [chunks];
   const started = Date.now();
   return new Promise((resolve) => {
-    const sock = net.connect({ path: socketPath });
+    const sock = typeof target === 'string' ? net.connect({ path: target }) : net.connect(target);
     const received: Buffer[] = [];
     let settled = false;
     let reset = false;
@@ -148,7 +151,7 @@ export function parseResponse(data: Buffer): ParsedResponse {
 
 /** One well-formed request straight to the uwsgi socket. */
 export async function uwsgiRequest(
-  socketPath: string,
+  target: Target,
   method: string,
   uri: string,
   headers: Record<string, string> = {},
@@ -156,6 +159,6 @@ export async function uwsgiRequest(
 ): Promise<ParsedResponse> {
   const b = bytes(body);
   const cl = b.length > 0 || method === 'POST' || method === 'PUT' ? String(b.length) : '';
-  const r = await rawExchange(socketPath, packet(nginxVars(method, uri, headers, cl), b));
+  const r = await rawExchange(target, packet(nginxVars(method, uri, headers, cl), b));
   return parseResponse(r.data);
 }
