@@ -219,3 +219,23 @@ test('the exchange closing after a normal response emits close on res exactly on
   assert.equal(finishes, 1);
   assert.equal(closes, 1);
 });
+
+test('req.setTimeout: an incomplete request hears timeout after the idle period; a new duration replaces the old', async () => {
+  const ex = new FakeExchange('POST', '/', '100');
+  const { req } = createNodeRequest(ex);
+  let fired = 0;
+  req.setTimeout(5000, () => fired++);
+  req.setTimeout(30);
+  await new Promise((r) => setTimeout(r, 120));
+  assert.equal(fired, 1);
+  req.setTimeout(0);
+});
+
+test('an idle timeout nobody listens to closes the connection, as in node:http', async () => {
+  const ex = new FakeExchange('GET', '/');
+  const { res } = createNodeRequest(ex);
+  res.setTimeout(20);
+  res.removeAllListeners('timeout');
+  await new Promise((r) => setTimeout(r, 100));
+  assert.ok(ex.calls.some((c) => c.op === 'destroy'));
+});

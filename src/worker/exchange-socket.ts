@@ -125,6 +125,9 @@ export class ExchangeSocket extends EventEmitter {
   setTimeout(ms: number, cb?: () => void): this {
     if (cb) this.once('timeout', cb);
     this.timeoutMs = ms;
+    // A new duration needs a new timer: refresh() would keep the old one's.
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
     this.touch();
     return this;
   }
@@ -177,6 +180,13 @@ function emitClose(socket: ExchangeSocket): void {
   socket.emit('close', false);
 }
 
+/** As node:http does: the request (while incomplete) and the response hear of the idle
+ * timeout; when nobody listens, the connection is closed. */
 function emitTimeout(socket: ExchangeSocket): void {
-  socket.emit('timeout');
+  const res = socket._httpMessage;
+  const req = res?.req;
+  const toReq = req !== undefined && !req.complete && req.emit('timeout', socket);
+  const toRes = res !== null && res.emit('timeout', socket);
+  const toSocket = socket.emit('timeout');
+  if (!toReq && !toRes && !toSocket) socket.destroy();
 }
