@@ -325,7 +325,10 @@ export class JsTransport implements Transport {
       server.on('error', (err) => this.options.reporter.rejected('accept_error', err.message));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen({ fd, backlog }, () => {
+        // The backlog goes as the second argument: listen({ fd, backlog }) ignores the
+        // option (Node 20 takes the backlog of an fd listen from the positional args only)
+        // and would shrink the master's queue to 511.
+        server.listen({ fd }, backlog, () => {
           server.off('error', reject);
           resolve();
         });
