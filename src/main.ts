@@ -7,6 +7,23 @@ import { ExitCode } from './exit-codes';
 import { loadConfig, type Config } from './config';
 import { Master, type MasterOptions } from './supervisor/master';
 import { loadAddon } from './addon';
+import { isLoopbackHost, formatCidr } from './worker/peer-allow-list';
+import { formatSocketAddress, type Source } from './config';
+
+/** A TCP socket on a non-loopback address with the default (loopback) allow-list can
+ * only be reached from this machine: say so, and why the list matters. */
+export function trustWarnings(config: Config, allowFromSource: Source): string[] {
+  if (allowFromSource !== 'default') return [];
+  const warnings: string[] = [];
+  for (const socket of config.socket) {
+    if (socket.kind !== 'tcp' || isLoopbackHost(socket.host)) continue;
+    warnings.push(
+      `${formatSocketAddress(socket)} listens beyond loopback but accepts only ${config.allowFrom.map(formatCidr).join(', ')}: ` +
+        'list the front servers with --allow-from (the uwsgi vars they send, such as REMOTE_ADDR and HTTPS, are trusted)',
+    );
+  }
+  return warnings;
+}
 
 export function masterOptions(config: Config, cwd: string): MasterOptions {
   const socketTimeoutMs = Math.round(config.socketTimeout * 1000);
@@ -26,6 +43,7 @@ export function masterOptions(config: Config, cwd: string): MasterOptions {
       headDeadlineMs: socketTimeoutMs,
       bodyIdleTimeoutMs: socketTimeoutMs,
       appListenTimeoutMs: Math.round(config.appListenTimeout * 1000),
+      allowFrom: config.allowFrom,
     },
   };
 }
@@ -40,6 +58,7 @@ export function main(argv: string[]): void {
   }
   const log = createLogger('master');
   for (const warning of outcome.warnings) log.warn('config_warning', { warning });
+  for (const warning of trustWarnings(outcome.config, outcome.sources.allowFrom)) log.warn('socket_trust', { warning });
   if (outcome.config.parser === 'native') {
     // Asked for explicitly: refuse to start rather than let every worker fail to boot.
     const addon = loadAddon();

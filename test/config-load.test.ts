@@ -100,6 +100,10 @@ describe('resolveConfig: precedence default < file (--ini, then --config) < env 
     assert.deepEqual(resolved.config, {
       socket: [{ kind: 'unix', path: '/run/app.sock' }],
       chmodSocket: undefined,
+      allowFrom: [
+        { family: 'ipv4', address: '127.0.0.0', prefix: 8 },
+        { family: 'ipv6', address: '::1', prefix: 128 },
+      ],
       listen: 1024,
       socketTimeout: 60,
       bufferSize: 65535,

@@ -25,6 +25,7 @@ describe('--print-config', () => {
         row('key', 'value', 'source'),
         row('socket', sockets, `file ${config}`),
         row('chmod-socket', '0660', `file ${config}`),
+        row('allow-from', '127.0.0.0/8,::1/128', 'default'),
         row('listen', '1024', 'default'),
         row('socket-timeout', '60', 'default'),
         row('buffer-size', '65535', 'default'),

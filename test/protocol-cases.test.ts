@@ -37,7 +37,7 @@ async function expectReject(s: ServerProcess, bytes: Buffer | Buffer[], reason: 
   const r = await rawExchange(s.socketPath, bytes, { endAfter: o.endAfter ?? true, timeoutMs: 5000 });
   assert.equal(r.closed, true, 'the server must close the connection');
   assert.equal(r.data.length, 0, `no response expected, got ${JSON.stringify(r.data.toString('latin1').slice(0, 80))}`);
-  await s.waitForOutput(new RegExp(`malformed_packet reason=${reason}`), 5000, mark);
+  await s.waitForOutput(new RegExp(`connection_rejected reason=${reason}`), 5000, mark);
   await stillServes(s);
 }
 
@@ -58,7 +58,7 @@ describe('framing and the vars block', () => {
     assert.equal(r.closed, true);
     assert.equal(r.data.length, 0);
     await stillServes(server);
-    assert.doesNotMatch(server.output().slice(mark), /malformed_packet/);
+    assert.doesNotMatch(server.output().slice(mark), /connection_rejected/);
   });
 
   test('case 2: 1-3 header bytes then EOF -> reject', async () => {
@@ -85,7 +85,7 @@ describe('framing and the vars block', () => {
     assert.equal(r.closed, true);
     assert.equal(r.data.length, 0);
     assert.ok(r.elapsedMs < 4000, `closed after ${r.elapsedMs} ms with --socket-timeout 1`);
-    await server.waitForOutput(/malformed_packet reason=head_timeout/, 5000, mark);
+    await server.waitForOutput(/connection_rejected reason=head_timeout/, 5000, mark);
   });
 
   test('case 5: datasize 0 -> 400 (no REQUEST_METHOD)', async () => {
@@ -119,7 +119,7 @@ describe('framing and the vars block', () => {
     const r = await rawExchange(server.socketPath, truncated, { timeoutMs: 5000 });
     assert.equal(r.closed, true);
     assert.equal(r.data.length, 0);
-    await server.waitForOutput(/malformed_packet reason=head_timeout/, 5000, mark);
+    await server.waitForOutput(/connection_rejected reason=head_timeout/, 5000, mark);
   });
 
   test('case 9: a key or value length past the end of the block -> reject the whole packet', async () => {
@@ -230,7 +230,7 @@ describe('the body', () => {
     const r = await rawExchange(server.socketPath, packet(nginxVars('POST', '/digest', {}, '100'), Buffer.alloc(50)), { endAfter: true });
     assert.equal(r.closed, true);
     assert.equal(r.data.length, 0);
-    await server.waitForOutput(/malformed_packet reason=body_truncated/, 5000, mark);
+    await server.waitForOutput(/connection_rejected reason=body_truncated/, 5000, mark);
     await stillServes(server);
   });
 
@@ -240,7 +240,7 @@ describe('the body', () => {
     assert.equal(r.closed, true);
     assert.equal(r.data.length, 0);
     assert.ok(r.elapsedMs < 4000, `closed after ${r.elapsedMs} ms`);
-    await server.waitForOutput(/malformed_packet reason=body_timeout/, 5000, mark);
+    await server.waitForOutput(/connection_rejected reason=body_timeout/, 5000, mark);
     await stillServes(server);
   });
 });

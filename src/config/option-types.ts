@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { formatCidr, parseCidr, type Cidr } from '../worker/peer-allow-list';
 import { ConfigError, ConfigErrorCode } from './errors';
 import { describeOrigin, type ValueOrigin } from './origin';
 import { formatSocketAddress, parseSocketAddress, SOCKET_ADDRESS_FORMS, type SocketAddress } from './socket-address';
@@ -268,6 +269,21 @@ export function socketAddress(): OptionType<SocketAddress> {
       return result.ok ? ok(result.address) : fail(result.reason);
     },
     format: formatSocketAddress,
+  });
+}
+
+/** An IP address or network, `10.0.0.0/8` or `::1` (peer-allow-list.ts); the item type of --allow-from. */
+export function cidr(): OptionType<Cidr> {
+  return scalar({
+    label: 'address or network',
+    expected: 'an IPv4 or IPv6 address, optionally with a prefix length, such as 10.0.0.0/8, 192.168.1.5 or fd00::/8',
+    placeholder: '<cidr>',
+    json: ['string'],
+    attempt: (text) => {
+      const result = parseCidr(text);
+      return result.ok ? ok(result.cidr) : fail(result.reason);
+    },
+    format: formatCidr,
   });
 }
 

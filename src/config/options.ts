@@ -11,6 +11,7 @@
 import {
   bool,
   bytes,
+  cidr,
   duration,
   enumOf,
   int,
@@ -25,6 +26,7 @@ import { DEFAULT_MAX_VARS, DEFAULT_LISTEN_BACKLOG, DEFAULT_SOCKET_TIMEOUT_S, MAX
 import { DEFAULT_GRACEFUL_TIMEOUT_MS } from '../supervisor/pool';
 import { APP_LISTEN_WAIT_MS } from '../worker/app-loader';
 import { PARSER_PREFERENCES } from '../protocol/vars-parser';
+import { LOOPBACK_CIDRS } from '../worker/peer-allow-list';
 
 /** The sections of --help and docs/options.md, in this order. */
 export const OPTION_GROUPS = ['Sockets', 'Workers', 'Application', 'Meta'] as const;
@@ -114,6 +116,17 @@ export const OPTIONS = {
     uwsgiKey: 'chmod-socket',
     // uWSGI: a bare `chmod-socket` line means 666.
     uwsgiBareValue: '666',
+  }),
+  allowFrom: withDefault({
+    flag: '--allow-from',
+    env: 'UWSGI_TS_ALLOW_FROM',
+    configKey: 'allow-from',
+    type: list(cidr()),
+    default: [...LOOPBACK_CIDRS],
+    help:
+      'Peers a TCP socket accepts (addresses or networks); others are closed at once. The uwsgi vars ' +
+      '(REMOTE_ADDR, HTTPS) are trusted, so only the front servers belong here. Unix sockets rely on --chmod-socket.',
+    group: 'Sockets',
   }),
   listen: withDefault({
     flag: '--listen',

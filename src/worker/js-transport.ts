@@ -14,6 +14,7 @@ import { DRAIN_MAX_BYTES, DRAIN_TIMEOUT_MS } from '../protocol/limits';
 import type { VarsParser } from '../protocol/vars-parser';
 import type { BodySink, Exchange, ExchangeEvents, ProtocolReporter, RequestHandler, WriteCallback } from './exchange';
 import { DeadlineSweeper, type DeadlineItem } from './deadline-sweeper';
+import type { PeerAllowList } from './peer-allow-list';
 
 export interface TransportOptions {
   parser: VarsParser;
@@ -25,6 +26,8 @@ export interface TransportOptions {
   limitPost: number;
   headDeadlineMs: number;
   bodyIdleTimeoutMs: number;
+  /** Peers a TCP socket accepts (unix sockets have no peer address and skip the check). */
+  allowList: PeerAllowList;
 }
 
 export interface Transport {
@@ -320,6 +323,12 @@ export class JsTransport implements Transport {
   async listen(fds: readonly number[], backlog: number): Promise<void> {
     for (const fd of fds) {
       const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+        const peer = socket.remoteAddress;
+        if (peer !== undefined && !this.options.allowList.allows(peer)) {
+          this.options.reporter.rejected('peer_not_allowed', `peer ${peer} is not in --allow-from`);
+          socket.destroy();
+          return;
+        }
         this.connections.add(new JsExchange(socket, this));
       });
       server.on('error', (err) => this.options.reporter.rejected('accept_error', err.message));

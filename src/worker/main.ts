@@ -13,6 +13,7 @@ import { createDispatch } from './dispatch';
 import { JsTransport, type Transport } from './js-transport';
 import { ListenCapture } from './listen-capture';
 import { ProtocolCounters } from './protocol-counters';
+import { PeerAllowList } from './peer-allow-list';
 import { FIRST_SOCKET_FD, readWorkerSettings, type WorkerMessage } from './settings';
 
 const settings = readWorkerSettings(process.env);
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
     limitPost: settings.limitPost,
     headDeadlineMs: settings.headDeadlineMs,
     bodyIdleTimeoutMs: settings.bodyIdleTimeoutMs,
+    allowList: new PeerAllowList(settings.allowFrom),
   });
   const fds = Array.from({ length: settings.socketCount }, (_, i) => FIRST_SOCKET_FD + i);
   await t.listen(fds, settings.backlog);

@@ -15,7 +15,7 @@ export class ProtocolCounters implements ProtocolReporter {
 
   rejected(reason: string, detail: string): void {
     this.rejectedByReason.set(reason, (this.rejectedByReason.get(reason) ?? 0) + 1);
-    this.log.warn('malformed_packet', { reason, detail });
+    this.log.warn('connection_rejected', { reason, detail });
   }
 
   badRequest(status: number, code: string, detail: string): void {

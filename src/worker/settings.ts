@@ -3,6 +3,7 @@
  * anything else runs in the worker, and visible in /proc for debugging).
  */
 import type { ParserPreference } from '../protocol/vars-parser';
+import type { Cidr } from './peer-allow-list';
 
 export const WORKER_SETTINGS_ENV = 'UWSGI_TS_WORKER_SETTINGS';
 
@@ -22,6 +23,7 @@ export interface WorkerTuning {
   headDeadlineMs: number;
   bodyIdleTimeoutMs: number;
   appListenTimeoutMs: number;
+  allowFrom: Cidr[];
 }
 
 export interface WorkerSettings extends WorkerTuning {
