@@ -32,6 +32,7 @@ export function masterOptions(config: Config, cwd: string): MasterOptions {
     workers: config.workers,
     chmodSocket: config.chmodSocket,
     gracefulTimeoutMs: Math.round(config.gracefulTimeout * 1000),
+    metrics: config.metrics,
     worker: {
       app: config.app,
       cwd,
@@ -44,6 +45,7 @@ export function masterOptions(config: Config, cwd: string): MasterOptions {
       bodyIdleTimeoutMs: socketTimeoutMs,
       appListenTimeoutMs: Math.round(config.appListenTimeout * 1000),
       allowFrom: config.allowFrom,
+      metrics: config.metrics !== undefined,
     },
   };
 }

@@ -113,6 +113,7 @@ describe('resolveConfig: precedence default < file (--ini, then --config) < env 
       gracefulTimeout: 30,
       parser: 'auto',
       app: 'app.js',
+      metrics: undefined,
       appListenTimeout: 30,
       config: undefined,
       ini: undefined,

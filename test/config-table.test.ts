@@ -44,6 +44,7 @@ export type TypeChecks = [
       | 'parser'
       | 'app'
       | 'appListenTimeout'
+      | 'metrics'
       | 'config'
       | 'ini'
       | 'printConfig'

@@ -14,6 +14,7 @@ import { JsTransport, type Transport } from './js-transport';
 import { ListenCapture } from './listen-capture';
 import { ProtocolCounters } from './protocol-counters';
 import { PeerAllowList } from './peer-allow-list';
+import { startWorkerTelemetry } from '../metrics/worker-telemetry';
 import { FIRST_SOCKET_FD, readWorkerSettings, type WorkerMessage } from './settings';
 
 const settings = readWorkerSettings(process.env);
@@ -124,6 +125,7 @@ async function main(): Promise<void> {
   }
   if (phase !== 'booting') return;
   const counters = new ProtocolCounters(log);
+  const telemetry = startWorkerTelemetry(settings, counters);
   const t = new JsTransport({
     parser,
     reporter: counters,
@@ -133,6 +135,7 @@ async function main(): Promise<void> {
     headDeadlineMs: settings.headDeadlineMs,
     bodyIdleTimeoutMs: settings.bodyIdleTimeoutMs,
     allowList: new PeerAllowList(settings.allowFrom),
+    observer: telemetry.observer,
   });
   const fds = Array.from({ length: settings.socketCount }, (_, i) => FIRST_SOCKET_FD + i);
   await t.listen(fds, settings.backlog);

@@ -24,6 +24,8 @@ export interface WorkerTuning {
   bodyIdleTimeoutMs: number;
   appListenTimeoutMs: number;
   allowFrom: Cidr[];
+  /** The master serves /metrics and /stats: keep request counters and answer collects. */
+  metrics: boolean;
 }
 
 export interface WorkerSettings extends WorkerTuning {
