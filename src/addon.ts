@@ -17,6 +17,8 @@ export interface NativeAddon {
   listenFd(fd: number, backlog: number): number;
   /** Listen queue of a listening socket via sock_diag: a ListenQueueStatus; fills out[0..2] with depth, max, errno. */
   listenQueue(fd: number, out: Int32Array): number;
+  /** dup(2) (close-on-exec) of a socket fd: the new fd, or a negative errno. */
+  dupFd(fd: number): number;
 }
 
 export type AddonLoad = { ok: true; addon: NativeAddon } | { ok: false; reason: string };
