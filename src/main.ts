@@ -29,7 +29,7 @@ export function trustWarnings(config: Config, allowFromSource: Source): string[]
 export function masterOptions(config: Config, cwd: string, setup?: ProcessSetup): MasterOptions {
   const socketTimeoutMs = Math.round(config.socketTimeout * 1000);
   return {
-    sockets: config.socket,
+    sockets: setup?.sockets ?? config.socket,
     workers: config.workers,
     chmodSocket: config.chmodSocket,
     chownSocket: setup?.chownSocket,

@@ -1,6 +1,7 @@
 /**
  * What the master does to its own process before it opens sockets and spawns workers,
- * in this order: vacuum on exit, --chdir, resolve --uid/--gid/--chown-socket (and check
+ * in this order: vacuum on exit, --chdir, read (and clear) systemd's socket activation
+ * variables, resolve --uid/--gid/--chown-socket (and check
  * the switch is permitted), warn when somaxconn caps --listen, write --pidfile. Each
  * failure is one log line and a documented exit code; nothing half-done stays behind
  * (the vacuum's exit hook removes what was created).
@@ -14,6 +15,9 @@ import { PidfileError, removePidfile, writePidfile } from './pidfile';
 import { checkSwitchAllowed, PrivilegeError, PrivilegeErrorCode, resolveIdentity, resolveSocketOwner, type Identity } from './privileges';
 import { backlogCapWarning, readSomaxconn } from './somaxconn';
 import { Vacuum } from './vacuum';
+import { assignActivatedSockets, clearActivationEnv, parseActivation } from './systemd-activation';
+import { socketAddressOfFd } from './fd-address';
+import type { SocketSpec } from './sockets';
 
 export interface ProcessSetup {
   readonly vacuum: Vacuum;
@@ -21,6 +25,8 @@ export interface ProcessSetup {
   readonly chownSocket?: { uid: number; gid: number };
   /** --env as an object, for the workers' environment. */
   readonly workerEnv: Record<string, string>;
+  /** The sockets to open: --socket, with systemd-activated fds in place (see systemd-activation.ts). */
+  readonly sockets: SocketSpec[];
 }
 
 export type SetupResult = { ok: true; setup: ProcessSetup } | { ok: false; exitCode: ExitCodeValue };
@@ -37,6 +43,15 @@ export function setUpProcess(config: Config, log: Logger, accounts: AccountLooku
       return { ok: false, exitCode: ExitCode.USAGE };
     }
   }
+
+  const activation = parseActivation(process.env, process.pid);
+  clearActivationEnv(process.env);
+  if (!activation.ok) {
+    log.error('socket_failed', { code: 'UWSGI_TS_SOCKET_ACTIVATION', error: activation.reason });
+    return { ok: false, exitCode: ExitCode.SOCKET_FAILED };
+  }
+  for (const warning of activation.warnings) log.warn('socket_activation', { warning });
+  const sockets = assignActivatedSockets(config.socket, activation.sockets, socketAddressOfFd);
 
   let identity: Identity | null;
   let chownSocket: { uid: number; gid: number } | undefined;
@@ -68,5 +83,5 @@ export function setUpProcess(config: Config, log: Logger, accounts: AccountLooku
 
   const workerEnv: Record<string, string> = {};
   for (const { name, value } of config.env ?? []) workerEnv[name] = value;
-  return { ok: true, setup: { vacuum, identity, ...(chownSocket === undefined ? {} : { chownSocket }), workerEnv } };
+  return { ok: true, setup: { vacuum, identity, ...(chownSocket === undefined ? {} : { chownSocket }), workerEnv, sockets } };
 }

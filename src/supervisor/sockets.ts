@@ -12,7 +12,8 @@ import { PrivilegeError, PrivilegeErrorCode } from './privileges';
 export type SocketSpec =
   | { kind: 'unix'; path: string }
   | { kind: 'tcp'; host: string; port: number }
-  | { kind: 'fd'; fd: number };
+  /** `via`: where the fd came from, for logs (systemd and the unit's address). */
+  | { kind: 'fd'; fd: number; via?: string };
 
 export class SocketError extends Error {
   readonly code:
@@ -56,7 +57,7 @@ export function socketName(spec: SocketSpec): string {
     case 'tcp':
       return spec.host.includes(':') ? `tcp:[${spec.host}]:${spec.port}` : `tcp:${spec.host}:${spec.port}`;
     case 'fd':
-      return `fd:${spec.fd}`;
+      return spec.via === undefined ? `fd:${spec.fd}` : `fd:${spec.fd}(${spec.via})`;
   }
 }
 
