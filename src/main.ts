@@ -44,6 +44,7 @@ export function masterOptions(config: Config, cwd: string, setup?: ProcessSetup)
       maxVarsBlock: config.bufferSize,
       maxVars: config.maxVars,
       limitPost: config.limitPost,
+      maxConnections: config.maxConnections,
       headDeadlineMs: socketTimeoutMs,
       bodyIdleTimeoutMs: socketTimeoutMs,
       appListenTimeoutMs: Math.round(config.appListenTimeout * 1000),

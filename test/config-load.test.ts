@@ -110,6 +110,7 @@ describe('resolveConfig: precedence default < file (--ini, then --config) < env 
       bufferSize: 65535,
       maxVars: 1024,
       limitPost: 0,
+      maxConnections: 1024,
       workers: 1,
       gracefulTimeout: 30,
       parser: 'auto',

@@ -32,6 +32,7 @@ describe('--print-config', () => {
         row('buffer-size', '65535', 'default'),
         row('max-vars', '1024', 'default'),
         row('limit-post', '0', 'default'),
+        row('max-connections', '1024', 'default'),
         row('workers', '2', 'cli --workers'),
         row('graceful-timeout', '30', 'default'),
         row('parser', 'native', 'env UWSGI_TS_PARSER'),

@@ -25,7 +25,7 @@ import {
   socketOwner,
   type OptionType,
 } from './option-types';
-import { DEFAULT_MAX_VARS, DEFAULT_LISTEN_BACKLOG, DEFAULT_SOCKET_TIMEOUT_S, MAX_VARS_BLOCK_BYTES } from '../protocol/limits';
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_VARS, DEFAULT_LISTEN_BACKLOG, DEFAULT_SOCKET_TIMEOUT_S, MAX_VARS_BLOCK_BYTES } from '../protocol/limits';
 import { DEFAULT_GRACEFUL_TIMEOUT_MS } from '../supervisor/pool';
 import { APP_LISTEN_WAIT_MS } from '../worker/app-loader';
 import { PARSER_PREFERENCES } from '../protocol/vars-parser';
@@ -199,6 +199,17 @@ export const OPTIONS = {
     help: 'Largest request body in bytes; a larger CONTENT_LENGTH is answered 413 before the body is read (0: no limit).',
     group: 'Sockets',
     uwsgiKey: 'limit-post',
+  }),
+  maxConnections: withDefault({
+    flag: '--max-connections',
+    env: 'UWSGI_TS_MAX_CONNECTIONS',
+    configKey: 'max-connections',
+    type: int(0, 1_000_000),
+    default: DEFAULT_MAX_CONNECTIONS,
+    help:
+      'Open connections per worker at which it stops accepting until one closes; pending connections wait in the ' +
+      'listen backlog for the other workers instead of being accepted and dropped (0: no limit).',
+    group: 'Sockets',
   }),
   workers: withDefault({
     flag: '--workers',

@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import { createLogger } from '../log';
 import { ExitCode } from '../exit-codes';
 import { selectVarsParser } from '../protocol/vars-parser';
+import { loadAddon } from '../addon';
 import { AppLoadError, appFromExports, describeExports, importApp, type LoadedApp } from './app-loader';
 import { createDispatch } from './dispatch';
 import { JsTransport, type Transport } from './js-transport';
@@ -138,6 +139,7 @@ async function main(): Promise<void> {
   }
   if (phase !== 'booting') return;
   const counters = new ProtocolCounters(log);
+  const addon = loadAddon();
   const t = new JsTransport({
     parser,
     reporter: counters,
@@ -147,7 +149,15 @@ async function main(): Promise<void> {
     headDeadlineMs: settings.headDeadlineMs,
     bodyIdleTimeoutMs: settings.bodyIdleTimeoutMs,
     allowList: new PeerAllowList(settings.allowFrom),
+    maxConnections: settings.maxConnections,
+    dupFd: addon.ok ? addon.addon.dupFd : null,
   });
+  if (!t.backsOff && settings.maxConnections > 0) {
+    log.warn('no_accept_backoff', {
+      reason: addon.ok ? 'unavailable' : addon.reason,
+      note: 'without the native addon, connections over --max-connections are closed at accept instead of left in the backlog',
+    });
+  }
   const fds = Array.from({ length: settings.socketCount }, (_, i) => FIRST_SOCKET_FD + i);
   await t.listen(fds, settings.backlog);
   transport = t;

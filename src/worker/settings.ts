@@ -21,6 +21,7 @@ export interface WorkerTuning {
   maxVarsBlock: number;
   maxVars: number;
   limitPost: number;
+  maxConnections: number;
   headDeadlineMs: number;
   bodyIdleTimeoutMs: number;
   appListenTimeoutMs: number;
