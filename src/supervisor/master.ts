@@ -9,6 +9,8 @@ import { createLogger, type Logger } from '../log';
 import { ExitCode } from '../exit-codes';
 import { loadAddon } from '../addon';
 import { openSocket, SocketError, type ListeningSocket, type SocketSpec } from './sockets';
+import { PrivilegeError } from './privileges';
+import type { Vacuum } from './vacuum';
 import { applyEvent, createPoolState, reconcile, type PoolAction, type PoolEvent, type PoolState } from './pool';
 import type { MasterTelemetry } from '../metrics/master-telemetry';
 import type { MetricsAddress } from '../metrics/metrics-address';
@@ -19,6 +21,12 @@ export interface MasterOptions {
   sockets: SocketSpec[];
   workers: number;
   chmodSocket?: number;
+  /** --chown-socket, resolved to ids (-1: unchanged). */
+  chownSocket?: { uid: number; gid: number };
+  /** Removes the socket files at exit (absent or disabled: they stay). */
+  vacuum?: Vacuum;
+  /** --env: added to the workers' environment. */
+  workerEnv?: Readonly<Record<string, string>>;
   gracefulTimeoutMs: number;
   /** Serve /metrics, /healthz, /readyz and /stats here (--metrics). */
   metrics?: MetricsAddress;
@@ -54,6 +62,10 @@ export class Master {
       if (err instanceof SocketError) {
         this.log.error('socket_failed', { code: err.code, error: err.message });
         return ExitCode.SOCKET_FAILED;
+      }
+      if (err instanceof PrivilegeError) {
+        this.log.error('privileges_failed', { code: err.code, error: err.message });
+        return ExitCode.PRIVILEGES_FAILED;
       }
       throw err;
     }
@@ -95,9 +107,14 @@ export class Master {
     const listenFd = addon.ok ? addon.addon.listenFd : undefined;
     if (!addon.ok) this.log.warn('addon_unavailable', { reason: addon.reason, effect: 'sockets start listening when the first worker does' });
     for (const spec of this.options.sockets) {
-      this.sockets.push(
-        await openSocket(spec, { chmod: this.options.chmodSocket, backlog: this.options.worker.backlog, listenFd }),
-      );
+      const socket = await openSocket(spec, {
+        chmod: this.options.chmodSocket,
+        chown: this.options.chownSocket,
+        backlog: this.options.worker.backlog,
+        listenFd,
+      });
+      this.sockets.push(socket);
+      if (socket.removeFile !== undefined) this.options.vacuum?.track(socket.name, socket.removeFile);
     }
   }
 
@@ -115,6 +132,7 @@ export class Master {
   private closeSockets(): void {
     for (const s of this.sockets) s.close();
     this.sockets = [];
+    this.options.vacuum?.sweep();
   }
 
   private installSignals(): void {
@@ -199,7 +217,7 @@ export class Master {
     try {
       child = spawn(process.execPath, [WORKER_MAIN], {
         cwd: this.options.worker.cwd,
-        env: { ...process.env, [WORKER_SETTINGS_ENV]: JSON.stringify(this.workerSettings(slot)) },
+        env: { ...process.env, ...this.options.workerEnv, [WORKER_SETTINGS_ENV]: JSON.stringify(this.workerSettings(slot)) },
         stdio: ['inherit', 'inherit', 'inherit', 'ipc', ...this.sockets.map((s) => s.fd)],
       });
     } catch (err) {

@@ -4,6 +4,7 @@
  */
 import type { ParserPreference } from '../protocol/vars-parser';
 import type { Cidr } from './peer-allow-list';
+import type { Identity } from '../supervisor/privileges';
 
 export const WORKER_SETTINGS_ENV = 'UWSGI_TS_WORKER_SETTINGS';
 
@@ -27,6 +28,8 @@ export interface WorkerTuning {
   allowFrom: Cidr[];
   /** The master serves /metrics and /stats: keep request counters and answer collects. */
   metrics: boolean;
+  /** --uid/--gid, resolved by the master: the worker switches to it before loading the app. */
+  identity: Identity | null;
 }
 
 export interface WorkerSettings extends WorkerTuning {
