@@ -16,6 +16,7 @@ import { ListenCapture } from './listen-capture';
 import { ProtocolCounters } from './protocol-counters';
 import { PeerAllowList } from './peer-allow-list';
 import { FIRST_SOCKET_FD, readWorkerSettings, type WorkerMessage } from './settings';
+import { dropPrivileges, processIdentityCalls, PrivilegeError } from '../supervisor/privileges';
 
 const settings = readWorkerSettings(process.env);
 const log = createLogger(`worker ${settings.slot}`);
@@ -111,7 +112,20 @@ async function loadApp(): Promise<LoadedApp> {
   );
 }
 
+/** --uid/--gid: switch identity before any app code runs (see supervisor/privileges.ts). */
+function switchIdentity(): void {
+  if (settings.identity === null) return;
+  try {
+    dropPrivileges(settings.identity, processIdentityCalls());
+  } catch (err) {
+    if (!(err instanceof PrivilegeError)) throw err;
+    log.error('privileges_failed', { code: err.code, error: err.message });
+    exit(ExitCode.PRIVILEGES_FAILED);
+  }
+}
+
 async function main(): Promise<void> {
+  switchIdentity();
   const parser = selectVarsParser(settings.parser, settings.maxVars, log);
   let app: LoadedApp;
   try {

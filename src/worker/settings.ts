@@ -4,6 +4,7 @@
  */
 import type { ParserPreference } from '../protocol/vars-parser';
 import type { Cidr } from './peer-allow-list';
+import type { Identity } from '../supervisor/privileges';
 
 export const WORKER_SETTINGS_ENV = 'UWSGI_TS_WORKER_SETTINGS';
 
@@ -25,6 +26,8 @@ export interface WorkerTuning {
   bodyIdleTimeoutMs: number;
   appListenTimeoutMs: number;
   allowFrom: Cidr[];
+  /** --uid/--gid, resolved by the master: the worker switches to it before loading the app. */
+  identity: Identity | null;
 }
 
 export interface WorkerSettings extends WorkerTuning {
