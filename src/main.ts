@@ -2,7 +2,10 @@
  * `uwsgi-ts [options] <app>`: resolve the configuration (flags, env, files), then run
  * the master until it stops. Exit codes are listed in docs/signals.md.
  */
+import * as path from 'node:path';
 import { createLogger } from './log';
+import { startLogging, type LogSettings } from './log/process-logging';
+import type { LogOutput } from './log/log-output';
 import { ExitCode } from './exit-codes';
 import { loadConfig, type Config } from './config';
 import { Master, type MasterOptions } from './supervisor/master';
@@ -26,7 +29,22 @@ export function trustWarnings(config: Config, allowFromSource: Source): string[]
   return warnings;
 }
 
-export function masterOptions(config: Config, cwd: string, setup?: ProcessSetup): MasterOptions {
+/** The --logto path is taken relative to the directory uwsgi-ts was started in (before
+ * --chdir), and every process gets it absolute. */
+export function logSettingsOf(config: Config, cwd: string): LogSettings {
+  return {
+    logto: config.logto === undefined ? null : path.resolve(cwd, config.logto),
+    format: config.logFormat,
+    requestLog: !config.disableLogging,
+  };
+}
+
+function startMasterLogging(config: Config, cwd: string): { logSettings: LogSettings; logOutput: LogOutput } {
+  const logSettings = logSettingsOf(config, cwd);
+  return { logSettings, logOutput: startLogging(logSettings) };
+}
+
+export function masterOptions(config: Config, cwd: string, setup?: ProcessSetup, log: LogSettings = logSettingsOf(config, cwd)): MasterOptions {
   const socketTimeoutMs = Math.round(config.socketTimeout * 1000);
   return {
     sockets: setup?.sockets ?? config.socket,
@@ -51,6 +69,7 @@ export function masterOptions(config: Config, cwd: string, setup?: ProcessSetup)
       appListenTimeoutMs: Math.round(config.appListenTimeout * 1000),
       allowFrom: config.allowFrom,
       metrics: config.metrics !== undefined,
+      log,
       identity: setup?.identity ?? null,
     },
   };
@@ -65,6 +84,15 @@ export function main(argv: string[]): void {
     return;
   }
   const log = createLogger('master');
+  let logSettings: LogSettings;
+  let logOutput: LogOutput;
+  try {
+    ({ logSettings, logOutput } = startMasterLogging(outcome.config, process.cwd()));
+  } catch (err) {
+    log.error('log_open_failed', { option: '--logto', error: (err as Error).message });
+    process.exitCode = ExitCode.LOG_FAILED;
+    return;
+  }
   for (const warning of outcome.warnings) log.warn('config_warning', { warning });
   for (const warning of trustWarnings(outcome.config, outcome.sources.allowFrom)) log.warn('socket_trust', { warning });
   if (outcome.config.parser === 'native') {
@@ -81,7 +109,7 @@ export function main(argv: string[]): void {
     process.exitCode = prepared.exitCode;
     return;
   }
-  new Master(masterOptions(outcome.config, process.cwd(), prepared.setup))
+  new Master({ ...masterOptions(outcome.config, process.cwd(), prepared.setup, logSettings), reopenLogs: () => logOutput.reopen() })
     .run()
     .then((code) => process.exit(code))
     .catch((err: unknown) => {

@@ -14,6 +14,7 @@ import type { Vacuum } from './vacuum';
 import { applyEvent, createPoolState, reconcile, type PoolAction, type PoolEvent, type PoolState } from './pool';
 import type { MasterTelemetry } from '../metrics/master-telemetry';
 import type { MetricsAddress } from '../metrics/metrics-address';
+import type { ReopenLogs } from '../metrics/collect-messages';
 import type { ReportedWorkerState, SupervisorView } from '../metrics/master-metrics';
 import { WORKER_SETTINGS_ENV, type WorkerMessage, type WorkerSettings, type WorkerTuning } from '../worker/settings';
 
@@ -30,6 +31,8 @@ export interface MasterOptions {
   gracefulTimeoutMs: number;
   /** Serve /metrics, /healthz, /readyz and /stats here (--metrics). */
   metrics?: MetricsAddress;
+  /** Reopens the master's log file (SIGUSR1); returns the error text when it failed. */
+  reopenLogs?: () => string | null;
   /** Passed to every worker as is. */
   worker: WorkerTuning;
 }
@@ -48,6 +51,7 @@ export class Master {
   private resolveExit: ((code: number) => void) | null = null;
   private readonly signalHandlers: [NodeJS.Signals, () => void][] = [];
   private telemetry: MasterTelemetry | null = null;
+  private reopenLogsRequested = false;
 
   constructor(private readonly options: MasterOptions) {
     this.state = createPoolState(options.workers, options.gracefulTimeoutMs);
@@ -144,6 +148,23 @@ export class Master {
     on('SIGTERM', { type: 'stop', mode: 'graceful', reason: 'SIGTERM' });
     on('SIGINT', { type: 'stop', mode: 'fast', reason: 'SIGINT' });
     on('SIGQUIT', { type: 'stop', mode: 'fast', reason: 'SIGQUIT' });
+    const reopen = () => {
+      this.reopenLogsRequested = true;
+      this.scheduleStep();
+    };
+    process.on('SIGUSR1', reopen);
+    this.signalHandlers.push(['SIGUSR1', reopen]);
+  }
+
+  /** SIGUSR1: reopen the master's log file and tell every worker to reopen its own. */
+  private reopenLogs(): void {
+    this.reopenLogsRequested = false;
+    const error = this.options.reopenLogs?.() ?? null;
+    if (error !== null) this.log.error('log_reopen_failed', { error });
+    for (const child of this.children.values()) {
+      if (child.connected) child.send({ type: 'uwsgi_ts:reopen_logs' } satisfies ReopenLogs, undefined, undefined, () => {});
+    }
+    this.log.info('logs_reopened', { workers: this.children.size, ok: error === null });
   }
 
   private uninstallSignals(): void {
@@ -166,6 +187,7 @@ export class Master {
   }
 
   private step(): void {
+    if (this.reopenLogsRequested) this.reopenLogs();
     const now = Date.now();
     for (const event of this.queue.splice(0)) this.execute(applyEvent(this.state, event, now));
     const decision = reconcile(this.state, now);
