@@ -12,18 +12,7 @@ import * as net from 'node:net';
 import { startServer } from './helpers/server';
 import { fdCount } from './helpers/load';
 import { nginxVars, packet, uwsgiRequest } from './helpers/uwsgi-client';
-
-/** mulberry32: small, fast, and reproducible from one 32-bit seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from './vars-test-support';
 
 type Kind = 'random' | 'mutated' | 'split-valid' | 'early-close' | 'truncated-body';
 const KINDS: Kind[] = ['random', 'mutated', 'split-valid', 'early-close', 'truncated-body'];
@@ -128,7 +117,7 @@ test('random bytes, mutated and split packets, early closes over real sockets: n
   const seed = Number(process.env.UWSGI_TS_FUZZ_SEED ?? Date.now() % 2 ** 31);
   const total = Number(process.env.UWSGI_TS_FUZZ_CONNECTIONS ?? 5000);
   const concurrency = 40;
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const server = await startServer({ app: 'echo.js', args: ['--socket-timeout', String(SOCKET_TIMEOUT_S)] });
   const context = `seed ${seed} (UWSGI_TS_FUZZ_SEED=${seed} replays it)`;
   try {
