@@ -76,6 +76,12 @@ export function masterOptions(config: Config, cwd: string, setup?: ProcessSetup,
 }
 
 export function main(argv: string[]): void {
+  if (argv[0] === 'top') {
+    // The live status view of a running server (src/top); not a server start.
+    const { runTop } = require('./top/top-command') as typeof import('./top/top-command');
+    void runTop(argv.slice(1)).then((code) => process.exit(code));
+    return;
+  }
   const outcome = loadConfig(argv, process.env, process.cwd());
   if (outcome.action === 'exit') {
     process.stdout.write(outcome.stdout);
