@@ -36,6 +36,7 @@ export function masterOptions(config: Config, cwd: string, setup?: ProcessSetup)
     vacuum: setup?.vacuum,
     workerEnv: setup?.workerEnv,
     gracefulTimeoutMs: Math.round(config.gracefulTimeout * 1000),
+    metrics: config.metrics,
     worker: {
       app: config.app,
       cwd,
@@ -49,6 +50,7 @@ export function masterOptions(config: Config, cwd: string, setup?: ProcessSetup)
       bodyIdleTimeoutMs: socketTimeoutMs,
       appListenTimeoutMs: Math.round(config.appListenTimeout * 1000),
       allowFrom: config.allowFrom,
+      metrics: config.metrics !== undefined,
       identity: setup?.identity ?? null,
     },
   };

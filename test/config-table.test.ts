@@ -52,6 +52,7 @@ export type TypeChecks = [
       | 'env'
       | 'app'
       | 'appListenTimeout'
+      | 'metrics'
       | 'config'
       | 'ini'
       | 'printConfig'

@@ -26,6 +26,8 @@ export interface WorkerTuning {
   bodyIdleTimeoutMs: number;
   appListenTimeoutMs: number;
   allowFrom: Cidr[];
+  /** The master serves /metrics and /stats: keep request counters and answer collects. */
+  metrics: boolean;
   /** --uid/--gid, resolved by the master: the worker switches to it before loading the app. */
   identity: Identity | null;
 }
