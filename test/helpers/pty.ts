@@ -51,10 +51,15 @@ if status is None:
             out += data
     except OSError:
         pass
-    done, st = os.waitpid(pid, os.WNOHANG)
-    if done:
-        status = st
-    else:
+    # The terminal closes as the program exits: give the exit a moment to complete.
+    until = time.time() + 5
+    while status is None and time.time() < until:
+        done, st = os.waitpid(pid, os.WNOHANG)
+        if done:
+            status = st
+        else:
+            time.sleep(0.02)
+    if status is None:
         os.kill(pid, 9)
         os.waitpid(pid, 0)
 code = os.waitstatus_to_exitcode(status) if status is not None else None
