@@ -112,6 +112,7 @@ describe('resolveConfig: precedence default < file (--ini, then --config) < env 
       workers: 1,
       gracefulTimeout: 30,
       parser: 'auto',
+      io: 'auto',
       app: 'app.js',
       appListenTimeout: 30,
       config: undefined,

@@ -34,6 +34,7 @@ describe('--print-config', () => {
         row('workers', '2', 'cli --workers'),
         row('graceful-timeout', '30', 'default'),
         row('parser', 'native', 'env UWSGI_TS_PARSER'),
+        row('io', 'auto', 'default'),
         row('app', 'my app.js', `file ${config}`),
         row('app-listen-timeout', '30', 'default'),
         row('config', config, 'cli --config'),

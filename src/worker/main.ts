@@ -10,7 +10,8 @@ import { ExitCode } from '../exit-codes';
 import { selectVarsParser } from '../protocol/vars-parser';
 import { AppLoadError, appFromExports, describeExports, importApp, type LoadedApp } from './app-loader';
 import { createDispatch } from './dispatch';
-import { JsTransport, type Transport } from './js-transport';
+import type { Transport } from './js-transport';
+import { selectTransport } from './transport-select';
 import { ListenCapture } from './listen-capture';
 import { ProtocolCounters } from './protocol-counters';
 import { PeerAllowList } from './peer-allow-list';
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
   }
   if (phase !== 'booting') return;
   const counters = new ProtocolCounters(log);
-  const t = new JsTransport({
+  const t = selectTransport(settings.io, {
     parser,
     reporter: counters,
     onRequest: createDispatch(app, log),
@@ -133,7 +134,7 @@ async function main(): Promise<void> {
     headDeadlineMs: settings.headDeadlineMs,
     bodyIdleTimeoutMs: settings.bodyIdleTimeoutMs,
     allowList: new PeerAllowList(settings.allowFrom),
-  });
+  }, log);
   const fds = Array.from({ length: settings.socketCount }, (_, i) => FIRST_SOCKET_FD + i);
   await t.listen(fds, settings.backlog);
   transport = t;

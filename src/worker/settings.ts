@@ -4,6 +4,7 @@
  */
 import type { ParserPreference } from '../protocol/vars-parser';
 import type { Cidr } from './peer-allow-list';
+import type { IoPreference } from './transport-select';
 
 export const WORKER_SETTINGS_ENV = 'UWSGI_TS_WORKER_SETTINGS';
 
@@ -16,6 +17,7 @@ export interface WorkerTuning {
   app: string;
   cwd: string;
   parser: ParserPreference;
+  io: IoPreference;
   backlog: number;
   maxVarsBlock: number;
   maxVars: number;
