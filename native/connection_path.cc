@@ -65,11 +65,13 @@ enum RecordField : size_t {
 enum EventType : int32_t {
   kEvBody = 1,           // a: bytes at arena[0, a); b: 1 when the body is complete
   kEvDrain = 2,          // the queued response bytes went out
-  kEvClose = 3,          // the connection closed after the response; a: 1 if all was sent
+  kEvClose = 3,          // the connection closed after the response; a: 1 if all was sent;
+                         // b: body bytes read and discarded after the response
   kEvAbort = 4,          // the peer went away first; a: AbortReason; b: detail
   kEvReject = 5,         // index: RejectReason; a: detail; b: parse status; peer text at arena[0, gen)
   kEvIdle = 6,           // no connection left after ioStop()
   kEvDrainGaveUp = 7,    // a: body bytes left unread; kEvClose follows
+  kEvAcceptPaused = 8,   // a: open connections, b: the limit (--max-connections)
 };
 
 enum AbortReason : int32_t {
@@ -151,6 +153,10 @@ struct IoState {
   uint64_t body_idle_ms = 0;
   uint64_t drain_timeout_ms = 0;
   double drain_max_bytes = 0;
+  // --max-connections (0: none): at the limit the listening sockets are not watched, so
+  // connections wait in the backlog for whichever worker has room (src/worker/accept-gate.ts).
+  size_t max_connections = 0;
+  bool accept_paused = false;
   PeerFilter filter;
   std::vector<Listener*> listeners;
   std::vector<Conn*> slots;
@@ -262,6 +268,21 @@ void Arm(IoState* io, Conn* c, uint64_t ms) {
 
 void FreePoll(uv_handle_t* handle) { std::free(handle); }
 
+void OnListenPoll(uv_poll_t* handle, int status, int events);
+
+// The accept gate: the same decision as src/worker/accept-gate.ts acceptAction().
+void PauseAccepting(IoState* io) {
+  io->accept_paused = true;
+  for (Listener* l : io->listeners) uv_poll_stop(&l->poll);
+}
+
+void ResumeAccepting(IoState* io) {
+  io->accept_paused = false;
+  for (Listener* l : io->listeners) {
+    if (l->active) uv_poll_start(&l->poll, UV_READABLE, OnListenPoll);
+  }
+}
+
 void IdleNotify(uv_timer_t* timer) {
   auto* io = static_cast<IoState*>(timer->data);
   if (io->stopping && io->open == 0) EmitEvent(io, kEvIdle, 0, 0, 0, 0);
@@ -285,6 +306,9 @@ void Close(IoState* io, Conn* c) {
   std::vector<uint8_t>().swap(c->out);
   io->free_slots.push_back(c->index);
   io->open--;
+  if (io->accept_paused && (io->max_connections == 0 || io->open < io->max_connections) && !io->stopping) {
+    ResumeAccepting(io);
+  }
   if (io->stopping && io->open == 0 && io->idle_notify != nullptr) {
     // Not from inside whatever JS call closed the last one: on the next loop turn.
     uv_timer_start(io->idle_notify, IdleNotify, 0, 0);
@@ -378,6 +402,12 @@ void Decide(IoState* io, Conn* c, const uint8_t* data, size_t len) {
     Reject(io, c, f);
     return;
   }
+  if (f.status == FrameStatus::PING) {
+    // One small send on a fresh connection: the kernel takes it whole or the peer is gone.
+    send(c->fd, kPingReply, sizeof(kPingReply), MSG_NOSIGNAL | MSG_DONTWAIT);
+    Close(io, c);
+    return;
+  }
   if (f.status == FrameStatus::READY) {
     if (data != io->arena) std::memcpy(io->arena, data, len);
     Dispatch(io, c, f);
@@ -449,8 +479,9 @@ void AbortConn(IoState* io, Conn* c, int32_t reason, double detail) {
 void Finish(IoState* io, Conn* c, bool all_sent) {
   const double index = c->index;
   const double gen = c->gen;
+  const double drained = c->drained;
   Close(io, c);
-  EmitEvent(io, kEvClose, index, gen, all_sent ? 1 : 0, 0);
+  EmitEvent(io, kEvClose, index, gen, all_sent ? 1 : 0, drained);
 }
 
 bool WouldBlock() { return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR; }
@@ -481,9 +512,10 @@ void ReadAfterDispatch(IoState* io, Conn* c) {
         const double index = c->index;
         const double gen = c->gen;
         const double left = c->body_remaining;
+        const double drained = c->drained;
         Close(io, c);
         EmitEvent(io, kEvDrainGaveUp, index, gen, left, 0);
-        EmitEvent(io, kEvClose, index, gen, 0, 0);
+        EmitEvent(io, kEvClose, index, gen, 0, drained);
       }
       return;
     }
@@ -589,7 +621,7 @@ void OnListenPoll(uv_poll_t* handle, int status, int /*events*/) {
   auto* l = static_cast<Listener*>(handle->data);
   IoState* io = g_io;
   if (io == nullptr || l == nullptr || status < 0) return;
-  for (int i = 0; i < kAcceptBatch && l->active; ++i) {
+  for (int i = 0; i < kAcceptBatch && l->active && !io->accept_paused; ++i) {
     sockaddr_storage peer;
     socklen_t peer_len = sizeof(peer);
     const int fd = accept4(l->fd, l->tcp ? reinterpret_cast<sockaddr*>(&peer) : nullptr,
@@ -604,6 +636,10 @@ void OnListenPoll(uv_poll_t* handle, int status, int /*events*/) {
       continue;
     }
     StartConn(io, fd);
+    if (io->max_connections > 0 && io->open >= io->max_connections && !io->accept_paused) {
+      PauseAccepting(io);
+      EmitEvent(io, kEvAcceptPaused, 0, 0, static_cast<double>(io->open), static_cast<double>(io->max_connections));
+    }
   }
 }
 
@@ -635,9 +671,10 @@ void Sweep(uv_timer_t* timer) {
       RejectWith(io, c, RejectReason::HEAD_TIMEOUT, 0);
     } else if (c->response_ended) {
       const double left = c->body_remaining;
+      const double drained = c->drained;
       Close(io, c);
       EmitEvent(io, kEvDrainGaveUp, index, gen, left, 0);
-      EmitEvent(io, kEvClose, index, gen, 0, 0);
+      EmitEvent(io, kEvClose, index, gen, 0, drained);
     } else if (c->body_remaining > 0) {
       AbortConn(io, c, kAbortBodyTimeout, 0);
     }
@@ -688,7 +725,7 @@ void Cleanup(void* data) {
 // ioInit(arena: Uint8Array, record: Int32Array, pairs, knownIndex, meta: Int32Array,
 //        onRequest(), onEvent(type, index, gen, a, b),
 //        limits: Float64Array [maxVarsBlock, limitPost, inlineBodyMax, headDeadlineMs,
-//                              bodyIdleMs, drainTimeoutMs, drainMaxBytes])
+//                              bodyIdleMs, drainTimeoutMs, drainMaxBytes, maxConnections])
 napi_value IoInit(napi_env env, napi_callback_info info) {
   size_t argc = 8;
   napi_value argv[8];
@@ -715,7 +752,7 @@ napi_value IoInit(napi_env env, napi_callback_info info) {
       !ArgTypedArray(env, argv[4], napi_int32_array, &meta, &meta_len) || meta_len < kMetaLength ||
       napi_typeof(env, argv[5], &t1) != napi_ok || t1 != napi_function ||
       napi_typeof(env, argv[6], &t2) != napi_ok || t2 != napi_function ||
-      !ArgTypedArray(env, argv[7], napi_float64_array, &limits, &limits_len) || limits_len < 7) {
+      !ArgTypedArray(env, argv[7], napi_float64_array, &limits, &limits_len) || limits_len < 8) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "ioInit: bad tables, callbacks or limits");
     return nullptr;
   }
@@ -756,6 +793,7 @@ napi_value IoInit(napi_env env, napi_callback_info info) {
   io->body_idle_ms = static_cast<uint64_t>(lim[4]);
   io->drain_timeout_ms = static_cast<uint64_t>(lim[5]);
   io->drain_max_bytes = lim[6];
+  io->max_connections = lim[7] > 0 ? static_cast<size_t>(lim[7]) : 0;
   io->sweep = static_cast<uv_timer_t*>(std::malloc(sizeof(uv_timer_t)));
   io->idle_notify = static_cast<uv_timer_t*>(std::malloc(sizeof(uv_timer_t)));
   uv_timer_init(io->loop, io->sweep);
@@ -812,7 +850,7 @@ napi_value IoListen(napi_env env, napi_callback_info info) {
     return Int(env, rc);
   }
   l->poll.data = l;
-  uv_poll_start(&l->poll, UV_READABLE, OnListenPoll);
+  if (!io->accept_paused) uv_poll_start(&l->poll, UV_READABLE, OnListenPoll);
   io->listeners.push_back(l);
   return Int(env, 0);
 }

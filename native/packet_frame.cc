@@ -39,7 +39,7 @@ Frame FrameRequest(const uint8_t* data, size_t len, const FrameLimits& limits, i
   const uint8_t modifier1 = data[0];
   const size_t datasize = static_cast<size_t>(data[1]) | (static_cast<size_t>(data[2]) << 8);
   f.modifier2 = data[3];
-  if (modifier1 != kModifier1Request) {
+  if (modifier1 != kModifier1Request && modifier1 != kModifier1Ping) {
     f.status = FrameStatus::REJECT;
     f.reject = RejectReason::UNSUPPORTED_MODIFIER;
     f.detail = modifier1;
@@ -54,6 +54,10 @@ Frame FrameRequest(const uint8_t* data, size_t len, const FrameLimits& limits, i
   f.vars_end = kPacketHeaderBytes + datasize;
   if (len < f.vars_end) {
     f.need = f.vars_end;
+    return f;
+  }
+  if (modifier1 == kModifier1Ping) {
+    f.status = FrameStatus::PING;
     return f;
   }
   const int32_t count = ParseVars(data + kPacketHeaderBytes, datasize, pairs, max_pairs, known_index, meta);

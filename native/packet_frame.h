@@ -15,6 +15,10 @@ namespace uwsgi_ts {
 inline constexpr size_t kPacketHeaderBytes = 4;
 // The only modifier1 nginx's uwsgi_pass and Apache's mod_proxy_uwsgi send.
 inline constexpr uint8_t kModifier1Request = 0;
+// uWSGI's ping (src/protocol/limits.ts MODIFIER1_PING): answered with kPingReply once the
+// whole packet is in; its vars are not parsed.
+inline constexpr uint8_t kModifier1Ping = 100;
+inline constexpr uint8_t kPingReply[4] = {kModifier1Ping, 0, 0, 1};
 // CONTENT_LENGTH digits beyond this are above 2^53 (src/protocol/limits.ts).
 inline constexpr size_t kMaxContentLengthDigits = 15;
 
@@ -22,6 +26,7 @@ enum class FrameStatus : int32_t {
   MORE = 0,      // need more bytes: `need` says how many in total
   READY = 1,     // dispatch: header and vars are here (and body_inline bytes of body)
   REJECT = 2,    // close without an answer: `reject` and `detail` say why
+  PING = 3,      // a complete ping packet: answer kPingReply and close
 };
 
 // Why a connection was closed before it reached the app. The numbers cross the N-API

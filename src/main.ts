@@ -10,6 +10,7 @@ import { loadAddon } from './addon';
 import { nativeIo } from './worker/transport-select';
 import { isLoopbackHost, formatCidr } from './worker/peer-allow-list';
 import { formatSocketAddress, type Source } from './config';
+import { setUpProcess, type ProcessSetup } from './supervisor/process-setup';
 
 /** A TCP socket on a non-loopback address with the default (loopback) allow-list can
  * only be reached from this machine: say so, and why the list matters. */
@@ -26,13 +27,17 @@ export function trustWarnings(config: Config, allowFromSource: Source): string[]
   return warnings;
 }
 
-export function masterOptions(config: Config, cwd: string): MasterOptions {
+export function masterOptions(config: Config, cwd: string, setup?: ProcessSetup): MasterOptions {
   const socketTimeoutMs = Math.round(config.socketTimeout * 1000);
   return {
-    sockets: config.socket,
+    sockets: setup?.sockets ?? config.socket,
     workers: config.workers,
     chmodSocket: config.chmodSocket,
+    chownSocket: setup?.chownSocket,
+    vacuum: setup?.vacuum,
+    workerEnv: setup?.workerEnv,
     gracefulTimeoutMs: Math.round(config.gracefulTimeout * 1000),
+    metrics: config.metrics,
     worker: {
       app: config.app,
       cwd,
@@ -42,10 +47,13 @@ export function masterOptions(config: Config, cwd: string): MasterOptions {
       maxVarsBlock: config.bufferSize,
       maxVars: config.maxVars,
       limitPost: config.limitPost,
+      maxConnections: config.maxConnections,
       headDeadlineMs: socketTimeoutMs,
       bodyIdleTimeoutMs: socketTimeoutMs,
       appListenTimeoutMs: Math.round(config.appListenTimeout * 1000),
       allowFrom: config.allowFrom,
+      metrics: config.metrics !== undefined,
+      identity: setup?.identity ?? null,
     },
   };
 }
@@ -80,7 +88,12 @@ export function main(argv: string[]): void {
       return;
     }
   }
-  new Master(masterOptions(outcome.config, process.cwd()))
+  const prepared = setUpProcess(outcome.config, log);
+  if (!prepared.ok) {
+    process.exitCode = prepared.exitCode;
+    return;
+  }
+  new Master(masterOptions(outcome.config, process.cwd(), prepared.setup))
     .run()
     .then((code) => process.exit(code))
     .catch((err: unknown) => {

@@ -11,6 +11,7 @@ import {
   STABLE_UPTIME_MS,
   type PoolAction,
   type PoolEvent,
+  type LogAction,
   type PoolState,
 } from '../src/supervisor/pool';
 import { ExitCode } from '../src/exit-codes';
@@ -23,7 +24,11 @@ class Harness {
   constructor(target: number, gracefulTimeoutMs = 30_000) {
     this.state = createPoolState(target, gracefulTimeoutMs);
   }
+  /** The log lines the event produced (restart records are checked by actions()). */
   event(e: PoolEvent) {
+    return this.actions(e).filter((a): a is LogAction => a.type === 'log');
+  }
+  actions(e: PoolEvent) {
     return applyEvent(this.state, e, this.now);
   }
   /** Reconcile and carry out spawns as a real master would (recording 'spawned'). */
@@ -155,4 +160,17 @@ test('a failed spawn backs off like a crash', () => {
   const d = reconcile(h.state, h.now);
   assert.equal(d.actions.length, 0);
   assert.equal(d.wakeAt, h.now + RESPAWN_BACKOFF_BASE_MS);
+});
+
+test('a crash is recorded as a restart with reason crash; an exit during a stop is not', () => {
+  const h = new Harness(2);
+  const [a, b] = h.step().spawned;
+  h.event({ type: 'ready', pid: a });
+  h.event({ type: 'ready', pid: b });
+  h.now += 100;
+  const crash = h.actions({ type: 'exited', pid: a, code: 1, signal: null });
+  assert.deepEqual(crash.filter((x) => x.type === 'restart'), [{ type: 'restart', slot: 1, reason: 'crash' }]);
+  h.event({ type: 'stop', mode: 'graceful', reason: 'SIGTERM' });
+  const stopped = h.actions({ type: 'exited', pid: b, code: 0, signal: null });
+  assert.deepEqual(stopped.filter((x) => x.type === 'restart'), []);
 });

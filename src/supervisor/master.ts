@@ -9,14 +9,27 @@ import { createLogger, type Logger } from '../log';
 import { ExitCode } from '../exit-codes';
 import { loadAddon } from '../addon';
 import { openSocket, SocketError, type ListeningSocket, type SocketSpec } from './sockets';
+import { PrivilegeError } from './privileges';
+import type { Vacuum } from './vacuum';
 import { applyEvent, createPoolState, reconcile, type PoolAction, type PoolEvent, type PoolState } from './pool';
+import type { MasterTelemetry } from '../metrics/master-telemetry';
+import type { MetricsAddress } from '../metrics/metrics-address';
+import type { ReportedWorkerState, SupervisorView } from '../metrics/master-metrics';
 import { WORKER_SETTINGS_ENV, type WorkerMessage, type WorkerSettings, type WorkerTuning } from '../worker/settings';
 
 export interface MasterOptions {
   sockets: SocketSpec[];
   workers: number;
   chmodSocket?: number;
+  /** --chown-socket, resolved to ids (-1: unchanged). */
+  chownSocket?: { uid: number; gid: number };
+  /** Removes the socket files at exit (absent or disabled: they stay). */
+  vacuum?: Vacuum;
+  /** --env: added to the workers' environment. */
+  workerEnv?: Readonly<Record<string, string>>;
   gracefulTimeoutMs: number;
+  /** Serve /metrics, /healthz, /readyz and /stats here (--metrics). */
+  metrics?: MetricsAddress;
   /** Passed to every worker as is. */
   worker: WorkerTuning;
 }
@@ -34,6 +47,7 @@ export class Master {
   private wakeTimer: NodeJS.Timeout | null = null;
   private resolveExit: ((code: number) => void) | null = null;
   private readonly signalHandlers: [NodeJS.Signals, () => void][] = [];
+  private telemetry: MasterTelemetry | null = null;
 
   constructor(private readonly options: MasterOptions) {
     this.state = createPoolState(options.workers, options.gracefulTimeoutMs);
@@ -49,7 +63,25 @@ export class Master {
         this.log.error('socket_failed', { code: err.code, error: err.message });
         return ExitCode.SOCKET_FAILED;
       }
+      if (err instanceof PrivilegeError) {
+        this.log.error('privileges_failed', { code: err.code, error: err.message });
+        return ExitCode.PRIVILEGES_FAILED;
+      }
       throw err;
+    }
+    if (this.options.metrics !== undefined) {
+      // Loaded only with --metrics: prom-client takes 100-250 ms to load on a busy machine.
+      const { MasterTelemetry } = require('../metrics/master-telemetry') as typeof import('../metrics/master-telemetry');
+      const telemetry = new MasterTelemetry(this.options.metrics, this.supervisorView(), (pid) => this.children.get(pid));
+      try {
+        await telemetry.listen();
+      } catch (err) {
+        this.closeSockets();
+        this.log.error('metrics_listen_failed', { address: telemetry.name, error: (err as Error).message });
+        return ExitCode.SOCKET_FAILED;
+      }
+      this.telemetry = telemetry;
+      this.log.info('metrics_listening', { address: telemetry.name, paths: '/metrics,/healthz,/readyz,/stats' });
     }
     this.log.info('starting', {
       app: this.options.worker.app,
@@ -64,6 +96,8 @@ export class Master {
     this.scheduleStep();
     const code = await exited;
     this.uninstallSignals();
+    this.telemetry?.close();
+    this.telemetry = null;
     this.closeSockets();
     return code;
   }
@@ -73,15 +107,32 @@ export class Master {
     const listenFd = addon.ok ? addon.addon.listenFd : undefined;
     if (!addon.ok) this.log.warn('addon_unavailable', { reason: addon.reason, effect: 'sockets start listening when the first worker does' });
     for (const spec of this.options.sockets) {
-      this.sockets.push(
-        await openSocket(spec, { chmod: this.options.chmodSocket, backlog: this.options.worker.backlog, listenFd }),
-      );
+      const socket = await openSocket(spec, {
+        chmod: this.options.chmodSocket,
+        chown: this.options.chownSocket,
+        backlog: this.options.worker.backlog,
+        listenFd,
+      });
+      this.sockets.push(socket);
+      if (socket.removeFile !== undefined) this.options.vacuum?.track(socket.name, socket.removeFile);
     }
+  }
+
+  /** What the metrics listener reads at scrape time. */
+  private supervisorView(): SupervisorView {
+    const stateName: Record<string, ReportedWorkerState> = { starting: 'starting', ready: 'ready', stopping: 'draining' };
+    return {
+      workers: () => [...this.state.workers.values()].map((w) => ({ slot: w.slot, pid: w.pid, state: stateName[w.state] ?? 'draining' })),
+      sockets: () => this.sockets.map((s) => ({ name: s.name, fd: s.fd })),
+      target: () => this.state.target,
+      stopping: () => this.state.mode === 'stopping',
+    };
   }
 
   private closeSockets(): void {
     for (const s of this.sockets) s.close();
     this.sockets = [];
+    this.options.vacuum?.sweep();
   }
 
   private installSignals(): void {
@@ -137,6 +188,9 @@ export class Master {
         case 'spawn':
           this.spawnWorker(action.slot);
           break;
+        case 'restart':
+          this.telemetry?.recordRestart(action.slot, action.reason);
+          break;
         case 'signal':
           try {
             process.kill(action.pid, action.signal);
@@ -163,7 +217,7 @@ export class Master {
     try {
       child = spawn(process.execPath, [WORKER_MAIN], {
         cwd: this.options.worker.cwd,
-        env: { ...process.env, [WORKER_SETTINGS_ENV]: JSON.stringify(this.workerSettings(slot)) },
+        env: { ...process.env, ...this.options.workerEnv, [WORKER_SETTINGS_ENV]: JSON.stringify(this.workerSettings(slot)) },
         stdio: ['inherit', 'inherit', 'inherit', 'ipc', ...this.sockets.map((s) => s.fd)],
       });
     } catch (err) {
@@ -178,6 +232,7 @@ export class Master {
     this.children.set(pid, child);
     this.record({ type: 'spawned', slot, pid });
     child.on('message', (message: WorkerMessage) => {
+      if (this.telemetry?.onWorkerMessage(pid, message)) return;
       if (message?.type === 'ready') this.record({ type: 'ready', pid });
     });
     child.on('error', () => {

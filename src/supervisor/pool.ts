@@ -5,6 +5,7 @@
  * again. No OS call happens here, so every decision is testable with a fake clock.
  */
 import { ExitCode } from '../exit-codes';
+import type { RestartReason } from '../metrics/master-metrics';
 
 /** A worker that lived at least this long before exiting was not crash-looping: its
  * slot's back-off starts over. */
@@ -67,8 +68,12 @@ export type LogAction = {
   fields: Record<string, string | number | boolean | null>;
 };
 
+/** A worker is being replaced, and why (counted in the metrics). */
+export type RestartAction = { type: 'restart'; slot: number; reason: RestartReason };
+
 export type PoolAction =
   | { type: 'spawn'; slot: number }
+  | RestartAction
   | { type: 'signal'; pid: number; signal: 'SIGTERM' | 'SIGINT' | 'SIGKILL' }
   | { type: 'exit'; code: number }
   | LogAction;
@@ -139,8 +144,9 @@ function beginStop(state: PoolState, mode: StopMode, now: number): void {
   for (const w of state.workers.values()) w.stopRequestedAt = null;
 }
 
-/** Folds one event into the state; returns the log lines it deserves. */
-export function applyEvent(state: PoolState, event: PoolEvent, now: number): LogAction[] {
+/** Folds one event into the state; returns the log lines it deserves and the restarts
+ * it means. */
+export function applyEvent(state: PoolState, event: PoolEvent, now: number): (LogAction | RestartAction)[] {
   switch (event.type) {
     case 'spawned':
       state.workers.set(event.pid, {
@@ -183,7 +189,10 @@ export function applyEvent(state: PoolState, event: PoolEvent, now: number): Log
       const h = slotHistory(state, w.slot);
       h.quickCrashes = now - w.spawnedAt < STABLE_UPTIME_MS ? h.quickCrashes + 1 : 0;
       h.nextSpawnAt = now + backoffDelay(h.quickCrashes);
-      return [log(h.quickCrashes > 1 ? 'error' : 'warn', 'worker_exited', { ...fields, respawn_in_ms: h.nextSpawnAt - now })];
+      return [
+        log(h.quickCrashes > 1 ? 'error' : 'warn', 'worker_exited', { ...fields, respawn_in_ms: h.nextSpawnAt - now }),
+        { type: 'restart', slot: w.slot, reason: 'crash' },
+      ];
     }
     case 'stop':
       if (state.mode === 'stopping' && state.stopMode === 'fast') return [];

@@ -10,11 +10,16 @@ import { Environ } from '../protocol/environ';
 import { isBadRequest, readRequestHead, type RequestHead } from '../protocol/request-head';
 import { parseStatusCode } from '../protocol/parse-status';
 import { simpleResponse } from '../protocol/response-head';
-import { DRAIN_MAX_BYTES, DRAIN_TIMEOUT_MS } from '../protocol/limits';
+import { DRAIN_MAX_BYTES, DRAIN_TIMEOUT_MS, MODIFIER1_PING, PING_REPLY } from '../protocol/limits';
 import type { VarsParser } from '../protocol/vars-parser';
 import { deliverPending, type BodySink, type Exchange, type ExchangeEvents, type ProtocolReporter, type RequestHandler, type WriteCallback } from './exchange';
 import { DeadlineSweeper, type DeadlineItem } from './deadline-sweeper';
+import { ObservedRequest, statusFromHead, type RequestObserver } from '../metrics/request-observer';
+import { K } from '../protocol/known-keys';
+import { performance } from 'node:perf_hooks';
 import type { PeerAllowList } from './peer-allow-list';
+import { AcceptAction, acceptAction } from './accept-gate';
+import { FdListener, type DupFd } from './fd-listener';
 import { ClientAbortError } from './client-abort-error';
 import { rejectDetails } from './reject-details';
 
@@ -30,6 +35,12 @@ export interface TransportOptions {
   bodyIdleTimeoutMs: number;
   /** Peers a TCP socket accepts (unix sockets have no peer address and skip the check). */
   allowList: PeerAllowList;
+  /** Told about every request that parsed (metrics, request log); null: nobody watches. */
+  observer?: RequestObserver | null;
+  /** Open connections at which the worker stops accepting until one closes (--max-connections; 0 = no limit). */
+  maxConnections: number;
+  /** dup(2) from the addon, which lets the JS transport pause accepting; null without the addon. */
+  dupFd: DupFd | null;
 }
 
 export interface Transport {
@@ -52,6 +63,9 @@ const enum Phase {
   CLOSED,
 }
 
+/** modifier1, datasize (2 bytes), modifier2. */
+const PACKET_HEADER_BYTES = 4;
+
 const NOOP_EVENTS: ExchangeEvents = { onDrain() {}, onAbort() {}, onClose() {} };
 
 class JsExchange implements Exchange, DeadlineItem {
@@ -70,6 +84,8 @@ class JsExchange implements Exchange, DeadlineItem {
   private dispatched = false;
   private responseEnded = false;
   private drainedBytes = 0;
+  /** The request as observers see it, from the parsed packet to the close. */
+  private observed: ObservedRequest | null = null;
 
   constructor(
     private readonly socket: net.Socket,
@@ -122,6 +138,11 @@ class JsExchange implements Exchange, DeadlineItem {
       if (cb) process.nextTick(cb, new ClientAbortError('write after the connection closed'));
       return true;
     }
+    const observed = this.observed;
+    if (observed !== null) {
+      if (observed.status === 0) observed.status = statusFromHead(chunk);
+      observed.bytesOut += typeof chunk === 'string' ? Buffer.byteLength(chunk, encoding) : chunk.length;
+    }
     return this.socket.write(chunk, encoding as BufferEncoding, cb);
   }
 
@@ -172,7 +193,18 @@ class JsExchange implements Exchange, DeadlineItem {
       this.reject(assembler.error!, detail);
       return;
     }
-    this.onPacket(assembler);
+    if (assembler.modifier1 === MODIFIER1_PING) this.answerPing();
+    else this.onPacket(assembler);
+  }
+
+  private answerPing(): void {
+    this.assembler = null;
+    // Past the packet nothing is parsed again; the reply goes out and the connection closes.
+    this.phase = Phase.BODY;
+    this.responseEnded = true;
+    this.transport.sweeper.disarm(this);
+    this.socket.write(PING_REPLY);
+    this.closeAfterFlush();
   }
 
   private onPacket(assembler: PacketAssembler): void {
@@ -189,11 +221,13 @@ class JsExchange implements Exchange, DeadlineItem {
     const head = readRequestHead(this.environ, limitPost);
     this.phase = Phase.BODY;
     this.transport.sweeper.disarm(this);
+    const observer = this.transport.options.observer;
+    if (observer) this.beginObserved(observer, assembler.blockEnd - assembler.blockStart);
     if (isBadRequest(head)) {
       reporter.badRequest(head.status, head.code, head.detail);
       this.bodyRemaining = head.drainBytes;
       this.dispatched = true;
-      this.socket.write(simpleResponse(head.status));
+      this.write(simpleResponse(head.status), undefined);
       this.end();
       return;
     }
@@ -208,10 +242,27 @@ class JsExchange implements Exchange, DeadlineItem {
     this.transport.options.onRequest(this);
   }
 
+  /** The uwsgi header (4 bytes) and the vars block count as request bytes, then the body
+   * as it arrives. */
+  private beginObserved(observer: RequestObserver, varsBlockBytes: number): void {
+    const env = this.environ;
+    const observed = new ObservedRequest(
+      env.getKnown(K.REQUEST_METHOD) ?? '',
+      env.getKnown(K.REQUEST_URI) ?? env.getKnown(K.PATH_INFO) ?? '',
+      env.getKnown(K.REMOTE_ADDR) ?? '',
+      performance.now(),
+    );
+    // Body bytes, including those that came with the packet, are counted in onBodyBytes.
+    observed.bytesIn = PACKET_HEADER_BYTES + varsBlockBytes;
+    this.observed = observed;
+    observer.begin(observed);
+  }
+
   private onBodyBytes(chunk: Buffer): void {
     if (this.bodyRemaining === 0) return; // bytes past the body are never parsed
     if (chunk.length > this.bodyRemaining) chunk = chunk.subarray(0, this.bodyRemaining);
     this.bodyRemaining -= chunk.length;
+    if (this.observed !== null) this.observed.bytesIn += chunk.length;
     if (this.responseEnded) {
       this.drainedBytes += chunk.length;
       if (this.bodyRemaining === 0) {
@@ -264,6 +315,13 @@ class JsExchange implements Exchange, DeadlineItem {
     this.phase = Phase.CLOSED;
     this.transport.sweeper.disarm(this);
     this.transport.connectionClosed(this);
+    const observed = this.observed;
+    if (observed !== null) {
+      this.observed = null;
+      observed.aborted = this.aborted;
+      observed.endedAt = performance.now();
+      this.transport.options.observer!.end(observed);
+    }
     if (this.dispatched) this.events.onClose();
   }
 
@@ -301,8 +359,9 @@ export class JsTransport implements Transport {
   readonly kind = 'js';
   readonly sweeper = new DeadlineSweeper();
   onIdle: (() => void) | null = null;
-  private readonly servers: net.Server[] = [];
+  private listeners: FdListener[] = [];
   private readonly connections = new Set<JsExchange>();
+  private paused = false;
 
   constructor(readonly options: TransportOptions) {}
 
@@ -310,46 +369,58 @@ export class JsTransport implements Transport {
     return this.connections.size;
   }
 
+  /** Whether the connection limit pauses accepting (true) or, without the addon's dup,
+   * falls back to net.Server closing connections over the limit at accept (false). */
+  get backsOff(): boolean {
+    return this.options.dupFd !== null;
+  }
+
   async listen(fds: readonly number[], backlog: number): Promise<void> {
+    const onConnection = (socket: net.Socket) => {
+      const peer = socket.remoteAddress;
+      if (peer !== undefined && !this.options.allowList.allows(peer)) {
+        this.options.reporter.rejected('peer_not_allowed', rejectDetails.peerNotAllowed(peer));
+        socket.destroy();
+        return;
+      }
+      this.connections.add(new JsExchange(socket, this));
+      this.updateGate();
+    };
+    const onError = (err: Error) => this.options.reporter.rejected('accept_error', err.message);
+    const fallbackLimit = this.backsOff ? 0 : this.options.maxConnections;
     for (const fd of fds) {
-      const server = net.createServer({ allowHalfOpen: true }, (socket) => {
-        const peer = socket.remoteAddress;
-        if (peer !== undefined && !this.options.allowList.allows(peer)) {
-          this.options.reporter.rejected('peer_not_allowed', rejectDetails.peerNotAllowed(peer));
-          socket.destroy();
-          return;
-        }
-        this.connections.add(new JsExchange(socket, this));
-      });
-      server.on('error', (err) => this.options.reporter.rejected('accept_error', err.message));
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        // The backlog goes as the second argument: listen({ fd, backlog }) ignores the
-        // option (Node 20 takes the backlog of an fd listen from the positional args only)
-        // and would shrink the master's queue to 511.
-        server.listen({ fd }, backlog, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      this.servers.push(server);
+      const listener = new FdListener(fd, backlog, this.options.dupFd, onConnection, onError);
+      await listener.start(fallbackLimit);
+      this.listeners.push(listener);
     }
   }
 
   async stopAccepting(): Promise<void> {
-    const servers = this.servers.splice(0);
-    // close() shuts this process's listening handle at once; its callback would wait for
-    // the open connections, which are tracked here instead.
-    for (const server of servers) server.close();
+    for (const listener of this.listeners.splice(0)) listener.stop();
     if (this.connections.size === 0) this.onIdle?.();
   }
 
   connectionClosed(exchange: JsExchange): void {
     this.connections.delete(exchange);
+    this.updateGate();
     if (this.connections.size === 0) this.onIdle?.();
   }
 
   destroyAll(): void {
     for (const exchange of this.connections) exchange.destroy('fast stop');
+  }
+
+  private updateGate(): void {
+    if (!this.backsOff) return;
+    const limit = this.options.maxConnections;
+    const action = acceptAction(this.connections.size, limit, this.paused);
+    if (action === AcceptAction.PAUSE) {
+      this.paused = true;
+      for (const listener of this.listeners) listener.stop();
+      this.options.reporter.acceptPaused(this.connections.size, limit);
+    } else if (action === AcceptAction.RESUME) {
+      this.paused = false;
+      for (const listener of this.listeners) listener.resume();
+    }
   }
 }

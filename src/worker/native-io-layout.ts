@@ -25,7 +25,7 @@ export const enum IoEvent {
   BODY = 1,
   /** The response bytes native code kept went out. */
   DRAIN = 2,
-  /** Closed after the response; a: 1 when every byte was sent. */
+  /** Closed after the response; a: 1 when every byte was sent; b: body bytes discarded. */
   CLOSE = 3,
   /** The peer went away before the response ended; a: AbortReason, b: detail. */
   ABORT = 4,
@@ -36,6 +36,8 @@ export const enum IoEvent {
   IDLE = 6,
   /** a: body bytes left unread when the drain before the close gave up. */
   DRAIN_GAVE_UP = 7,
+  /** Accepting paused at --max-connections; a: open connections, b: the limit. */
+  ACCEPT_PAUSED = 8,
 }
 
 /** native/packet_frame.h RejectReason. */
@@ -73,5 +75,6 @@ export const enum Limit {
   BODY_IDLE_MS = 4,
   DRAIN_TIMEOUT_MS = 5,
   DRAIN_MAX_BYTES = 6,
-  LENGTH = 7,
+  MAX_CONNECTIONS = 7,
+  LENGTH = 8,
 }

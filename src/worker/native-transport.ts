@@ -12,7 +12,7 @@
  * the kernel does not take is kept natively and reported back with a DRAIN event.
  */
 import { Environ } from '../protocol/environ';
-import { isBadRequest, readRequestHead, type RequestHead } from '../protocol/request-head';
+import { isBadRequest, readRequestHead, type BadRequest, type RequestHead } from '../protocol/request-head';
 import { parseStatusCode } from '../protocol/parse-status';
 import { simpleResponse } from '../protocol/response-head';
 import {
@@ -23,6 +23,9 @@ import {
   WRITE_HIGH_WATER_BYTES,
 } from '../protocol/limits';
 import type { NativeIo } from '../addon';
+import { K } from '../protocol/known-keys';
+import { performance } from 'node:perf_hooks';
+import { ObservedRequest, statusFromHead, type RequestObserver } from '../metrics/request-observer';
 import { deliverPending, type BodySink, type Exchange, type ExchangeEvents, type WriteCallback } from './exchange';
 import type { Transport, TransportOptions } from './js-transport';
 import { ClientAbortError } from './client-abort-error';
@@ -56,6 +59,10 @@ class NativeExchange implements Exchange {
   private needDrain = false;
   private ended = false;
   private closed = false;
+  /** Caps the request body discarded after the response (a refused request's own rule). */
+  drainLimit = -1;
+  /** The request as observers see it, from the parsed packet to the close. */
+  private observed: ObservedRequest | null = null;
 
   constructor(
     private readonly transport: NativeTransport,
@@ -110,6 +117,11 @@ class NativeExchange implements Exchange {
       return true;
     }
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
+    const observed = this.observed;
+    if (observed !== null) {
+      if (observed.status === 0) observed.status = statusFromHead(buf);
+      observed.bytesOut += buf.length;
+    }
     if (buf.length > 0) {
       this.out.push(buf);
       this.outBytes += buf.length;
@@ -140,8 +152,22 @@ class NativeExchange implements Exchange {
 
   // ---- from the transport ----
 
+  beginObserved(observer: RequestObserver, varsBlockBytes: number, inlineBody: number): void {
+    const env = this.environ;
+    const observed = new ObservedRequest(
+      env.getKnown(K.REQUEST_METHOD) ?? '',
+      env.getKnown(K.REQUEST_URI) ?? env.getKnown(K.PATH_INFO) ?? '',
+      env.getKnown(K.REMOTE_ADDR) ?? '',
+      performance.now(),
+    );
+    observed.bytesIn = PACKET_HEADER_BYTES + varsBlockBytes + inlineBody;
+    this.observed = observed;
+    observer.begin(observed);
+  }
+
   onBody(chunk: Buffer, complete: boolean): void {
     if (complete) this.bodyDone = true;
+    if (this.observed !== null) this.observed.bytesIn += chunk.length;
     if (this.ended) return;
     if (this.sink !== null) {
       if (chunk.length > 0 && !this.sink.onBodyData(chunk)) this.pauseBody();
@@ -156,7 +182,8 @@ class NativeExchange implements Exchange {
     this.afterFlushed();
   }
 
-  onClosed(allSent: boolean): void {
+  onClosed(allSent: boolean, drained: number): void {
+    if (this.observed !== null) this.observed.bytesIn += drained;
     if (this.closed) return;
     this.closed = true;
     this.transport.forget(this);
@@ -187,6 +214,13 @@ class NativeExchange implements Exchange {
     const callbacks = this.callbacks;
     this.callbacks = [];
     runCallbacks(callbacks, err);
+    const observed = this.observed;
+    if (observed !== null) {
+      this.observed = null;
+      observed.aborted = this.aborted;
+      observed.endedAt = performance.now();
+      this.transport.options.observer!.end(observed);
+    }
     this.events.onClose();
   }
 
@@ -219,7 +253,7 @@ class NativeExchange implements Exchange {
       if (this.queued === 0) this.afterFlushed();
       return;
     }
-    const result = this.transport.io.ioWrite(this.index, this.gen, buf, end, -1);
+    const result = this.transport.io.ioWrite(this.index, this.gen, buf, end, end ? this.drainLimit : -1);
     if (result === WRITE_CLOSED) {
       this.closed = true;
       this.transport.forget(this);
@@ -290,6 +324,7 @@ export class NativeTransport implements Transport {
     limits[Limit.BODY_IDLE_MS] = options.bodyIdleTimeoutMs;
     limits[Limit.DRAIN_TIMEOUT_MS] = DRAIN_TIMEOUT_MS;
     limits[Limit.DRAIN_MAX_BYTES] = DRAIN_MAX_BYTES;
+    limits[Limit.MAX_CONNECTIONS] = options.maxConnections;
     const { parser } = options;
     io.ioInit(
       this.arena,
@@ -339,7 +374,7 @@ export class NativeTransport implements Transport {
     const r = this.record;
     const index = r[Rec.INDEX];
     const gen = r[Rec.GEN];
-    const { parser, reporter, limitPost } = this.options;
+    const { parser, limitPost } = this.options;
     const varsStart = r[Rec.VARS_START];
     const varsEnd = r[Rec.VARS_END];
     // Native code framed and parsed the packet into the parser's tables; the TS parser,
@@ -347,11 +382,6 @@ export class NativeTransport implements Transport {
     if (parser.kind !== 'native') parser.parse(this.arena, varsStart, varsEnd);
     const environ = Environ.fromParser(parser, this.arena, varsStart, varsEnd);
     const head = readRequestHead(environ, limitPost);
-    if (isBadRequest(head)) {
-      reporter.badRequest(head.status, head.code, head.detail);
-      this.io.ioWrite(index, gen, simpleResponse(head.status), true, head.drainBytes);
-      return;
-    }
     const bodyLength = r[Rec.BODY_LENGTH];
     let firstChunk: Buffer | null = null;
     if (bodyLength > 0) {
@@ -359,9 +389,23 @@ export class NativeTransport implements Transport {
       firstChunk = Buffer.allocUnsafe(bodyLength);
       this.arena.copy(firstChunk, 0, start, start + bodyLength);
     }
-    const exchange = new NativeExchange(this, index, gen, environ, head, r[Rec.MODIFIER2], firstChunk, r[Rec.BODY_COMPLETE] === 1);
+    const exchange = new NativeExchange(this, index, gen, environ, head as RequestHead, r[Rec.MODIFIER2], firstChunk, r[Rec.BODY_COMPLETE] === 1);
     this.exchanges[index] = exchange;
+    const observer = this.options.observer;
+    if (observer) exchange.beginObserved(observer, varsEnd - varsStart, bodyLength);
+    if (isBadRequest(head)) {
+      this.refuse(exchange, head);
+      return;
+    }
     this.options.onRequest(exchange);
+  }
+
+  /** A request that parsed but is unacceptable: answered here, never shown to the app. */
+  private refuse(exchange: NativeExchange, head: BadRequest): void {
+    this.options.reporter.badRequest(head.status, head.code, head.detail);
+    exchange.drainLimit = head.drainBytes;
+    exchange.write(simpleResponse(head.status), undefined);
+    exchange.end();
   }
 
   private exchangeOf(index: number, gen: number): NativeExchange | undefined {
@@ -383,7 +427,7 @@ export class NativeTransport implements Transport {
         this.exchangeOf(index, gen)?.onDrained();
         return;
       case IoEvent.CLOSE:
-        this.exchangeOf(index, gen)?.onClosed(a === 1);
+        this.exchangeOf(index, gen)?.onClosed(a === 1, b);
         return;
       case IoEvent.ABORT:
         this.exchangeOf(index, gen)?.onAborted(a as AbortReason, b);
@@ -396,6 +440,9 @@ export class NativeTransport implements Transport {
         return;
       case IoEvent.IDLE:
         this.onIdle?.();
+        return;
+      case IoEvent.ACCEPT_PAUSED:
+        this.options.reporter.acceptPaused(a, b);
         return;
     }
   }

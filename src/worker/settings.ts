@@ -5,6 +5,7 @@
 import type { ParserPreference } from '../protocol/vars-parser';
 import type { Cidr } from './peer-allow-list';
 import type { IoPreference } from './transport-select';
+import type { Identity } from '../supervisor/privileges';
 
 export const WORKER_SETTINGS_ENV = 'UWSGI_TS_WORKER_SETTINGS';
 
@@ -22,10 +23,15 @@ export interface WorkerTuning {
   maxVarsBlock: number;
   maxVars: number;
   limitPost: number;
+  maxConnections: number;
   headDeadlineMs: number;
   bodyIdleTimeoutMs: number;
   appListenTimeoutMs: number;
   allowFrom: Cidr[];
+  /** The master serves /metrics and /stats: keep request counters and answer collects. */
+  metrics: boolean;
+  /** --uid/--gid, resolved by the master: the worker switches to it before loading the app. */
+  identity: Identity | null;
 }
 
 export interface WorkerSettings extends WorkerTuning {
