@@ -236,7 +236,9 @@ class NativeExchange implements Exchange {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    process.nextTick(flushTick, this);
+    // Inside the app's synchronous handling of this request, the transport flushes when
+    // the handler returns (a response that also ended by then costs no tick at all).
+    if (this.transport.dispatching !== this) process.nextTick(flushTick, this);
   }
 
   /** Hands what was written to native code; `end` also ends the response. */
@@ -269,6 +271,10 @@ class NativeExchange implements Exchange {
     }
     this.queued = result;
     if (result === 0) this.afterFlushed();
+  }
+
+  flushIfScheduled(): void {
+    if (this.flushScheduled) this.flush(false);
   }
 
   peerGone(): void {
@@ -310,6 +316,8 @@ export class NativeTransport implements Transport {
   private readonly arena: Buffer;
   private readonly record = new Int32Array(Rec.LENGTH);
   private stopped = false;
+  /** The exchange whose request the app is handling synchronously right now. */
+  dispatching: NativeExchange | null = null;
 
   constructor(
     readonly options: TransportOptions,
@@ -397,7 +405,14 @@ export class NativeTransport implements Transport {
       this.refuse(exchange, head);
       return;
     }
-    this.options.onRequest(exchange);
+    this.dispatching = exchange;
+    try {
+      this.options.onRequest(exchange);
+    } finally {
+      this.dispatching = null;
+      // Writes made during the handler and not ended with it go out now, before any tick.
+      exchange.flushIfScheduled();
+    }
   }
 
   /** A request that parsed but is unacceptable: answered here, never shown to the app. */
