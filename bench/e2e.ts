@@ -7,7 +7,10 @@
  *
  *   npm run bench:e2e -- [--rounds 3] [--duration 5] [--warmup 1] [--connections 50]
  *                        [--backends a,b] [--cases hello,64k,post-1m] [--nginx-workers auto]
- *                        [--out report.md] [--json samples.json]
+ *                        [--out report.md] [--json samples.json] [--uwsgi-ts DIR]
+ *
+ * --uwsgi-ts DIR benchmarks the uwsgi-ts built in another checkout (its bin/uwsgi-ts.js)
+ * with this checkout's harness and apps.
  *
  * Needs the Debian packages nginx, wrk, uwsgi-core and uwsgi-plugin-python3.
  */
@@ -122,7 +125,8 @@ async function main(): Promise<void> {
   const warmup = Number(arg('warmup', '1'));
   const connections = Number(arg('connections', '50'));
   const nginxWorkers = arg('nginx-workers', 'auto');
-  const specs = allBackends(ROOT);
+  const uwsgiTsRoot = path.resolve(arg('uwsgi-ts', ROOT));
+  const specs = allBackends(uwsgiTsRoot);
   const wantedBackends = arg('backends', specs.map((s) => s.name).join(',')).split(',');
   const wantedCases = arg('cases', CASES.map((c) => c.name).join(',')).split(',');
   const chosen = specs.filter((s) => wantedBackends.includes(s.name));
@@ -136,7 +140,7 @@ async function main(): Promise<void> {
   try {
     for (const spec of chosen) {
       process.stderr.write(`starting ${spec.name}\n`);
-      started.push({ spec, backend: await spec.start({ root: ROOT, dir, uwsgiParams }), port: await freePort() });
+      started.push({ spec, backend: await spec.start({ root: ROOT, uwsgiTsRoot, dir, uwsgiParams }), port: await freePort() });
     }
     nginx = await startNginx(bin, {
       dir,

@@ -10,8 +10,10 @@ import * as path from 'node:path';
 import { processTree } from './proc';
 
 export interface BenchContext {
-  /** The package root (bin/, bench/apps/). */
+  /** The package root (bench/apps/). */
   root: string;
+  /** The root of the uwsgi-ts package under test (bin/uwsgi-ts.js); usually root. */
+  uwsgiTsRoot: string;
   /** A private temp dir for sockets and logs. */
   dir: string;
   uwsgiParams: string;
@@ -115,7 +117,7 @@ function uwsgiTs(name: string, description: string, app: string, io: 'native' | 
     description,
     async start(ctx) {
       const socketPath = path.join(ctx.dir, `${name}.sock`);
-      const args = [path.join(ctx.root, 'bin', 'uwsgi-ts.js'), '--socket', socketPath, '--workers', '1'];
+      const args = [path.join(ctx.uwsgiTsRoot, 'bin', 'uwsgi-ts.js'), '--socket', socketPath, '--workers', '1'];
       if (io !== null) args.push('--io', io);
       args.push(path.join(ctx.root, 'bench', 'apps', app));
       return uwsgiProtocolBackend(ctx, spawnLogged(ctx, name, process.execPath, args), socketPath, /worker_ready/);
@@ -188,9 +190,9 @@ const nginxReturn: BackendSpec = {
   },
 };
 
-/** Every backend, in the order the tables list them. */
-export function allBackends(root: string): BackendSpec[] {
-  const io = uwsgiTsHasIo(root);
+/** Every backend, in the order the tables list them (uwsgiTsRoot: the uwsgi-ts under test). */
+export function allBackends(uwsgiTsRoot: string): BackendSpec[] {
+  const io = uwsgiTsHasIo(uwsgiTsRoot);
   const list: BackendSpec[] = [];
   if (io) list.push(uwsgiTs('uwsgi-ts-native', 'uwsgi-ts, native connection path (--io native), plain (req, res) app', 'hello.js', 'native'));
   list.push(

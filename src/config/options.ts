@@ -106,7 +106,8 @@ export const OPTIONS = {
     type: list(socketAddress()),
     help:
       "Where to listen for nginx's uwsgi_pass: a unix socket path, HOST:PORT, [IPv6]:PORT or fd://N " +
-      '(a socket inherited from systemd); repeat it, or separate with commas, to listen on several.',
+      '(an inherited socket); repeat it, or separate with commas, to listen on several. Under systemd socket ' +
+      'activation every activated socket is served, and one whose address a --socket names is used for it.',
     group: 'Sockets',
     uwsgiKey: 'socket',
     uwsgiAliases: ['uwsgi-socket'],
