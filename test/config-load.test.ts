@@ -114,6 +114,7 @@ describe('resolveConfig: precedence default < file (--ini, then --config) < env 
       workers: 1,
       gracefulTimeout: 30,
       parser: 'auto',
+      io: 'auto',
       vacuum: true,
       pidfile: undefined,
       uid: undefined,

@@ -36,6 +36,7 @@ describe('--print-config', () => {
         row('workers', '2', 'cli --workers'),
         row('graceful-timeout', '30', 'default'),
         row('parser', 'native', 'env UWSGI_TS_PARSER'),
+        row('io', 'auto', 'default'),
         row('vacuum', 'true', 'default'),
         row('pidfile', NOT_SET, 'default'),
         row('uid', NOT_SET, 'default'),
