@@ -9,6 +9,7 @@ import { Master, type MasterOptions } from './supervisor/master';
 import { loadAddon } from './addon';
 import { isLoopbackHost, formatCidr } from './worker/peer-allow-list';
 import { formatSocketAddress, type Source } from './config';
+import { heartbeatIntervalMs } from './worker/heartbeat';
 
 /** A TCP socket on a non-loopback address with the default (loopback) allow-list can
  * only be reached from this machine: say so, and why the list matters. */
@@ -25,13 +26,35 @@ export function trustWarnings(config: Config, allowFromSource: Source): string[]
   return warnings;
 }
 
+const MIB = 1024 * 1024;
+
+function ms(seconds: number): number {
+  return Math.round(seconds * 1000);
+}
+
 export function masterOptions(config: Config, cwd: string): MasterOptions {
-  const socketTimeoutMs = Math.round(config.socketTimeout * 1000);
+  const socketTimeoutMs = ms(config.socketTimeout);
+  const harakiriMs = config.harakiri === undefined ? null : ms(config.harakiri);
+  const heartbeatMs = heartbeatIntervalMs(harakiriMs);
+  const idleMs = config.idle === undefined ? null : ms(config.idle);
+  const gracefulTimeoutMs = ms(config.gracefulTimeout);
   return {
     sockets: config.socket,
-    workers: config.workers,
     chmodSocket: config.chmodSocket,
-    gracefulTimeoutMs: Math.round(config.gracefulTimeout * 1000),
+    pool: {
+      workers: config.workers,
+      minWorkers: Math.min(config.workers, config.minWorkers ?? 1),
+      idleMs,
+      gracefulTimeoutMs,
+      maxRecycling: config.maxRecycling,
+      reloadOnRssBytes: config.reloadOnRss === undefined ? null : config.reloadOnRss * MIB,
+      harakiriMs,
+      harakiriGraceMs: ms(config.harakiriGrace),
+      heartbeatMs,
+    },
+    maxRequests: config.maxRequests ?? null,
+    maxRequestsJitter: config.maxRequestsJitter,
+    touchReload: config.touchReload ?? [],
     worker: {
       app: config.app,
       cwd,
@@ -44,6 +67,9 @@ export function masterOptions(config: Config, cwd: string): MasterOptions {
       bodyIdleTimeoutMs: socketTimeoutMs,
       appListenTimeoutMs: Math.round(config.appListenTimeout * 1000),
       allowFrom: config.allowFrom,
+      heartbeatMs,
+      harakiriMs,
+      orphanExitAfterMs: gracefulTimeoutMs,
     },
   };
 }

@@ -111,6 +111,15 @@ describe('resolveConfig: precedence default < file (--ini, then --config) < env 
       limitPost: 0,
       workers: 1,
       gracefulTimeout: 30,
+      minWorkers: undefined,
+      idle: undefined,
+      maxRequests: undefined,
+      maxRequestsJitter: 0,
+      maxRecycling: 1,
+      reloadOnRss: undefined,
+      harakiri: undefined,
+      harakiriGrace: 5,
+      touchReload: undefined,
       parser: 'auto',
       app: 'app.js',
       appListenTimeout: 30,
@@ -204,7 +213,8 @@ describe('resolveConfig: config files', () => {
     assert.equal(resolved.config.workers, 4);
     assert.equal(resolved.config.chmodSocket, 0o660);
     assert.ok(resolved.warnings.includes(`ignoring uWSGI option 'plugins' at ${file}:6 (uwsgi-ts has no plugins: Node support is built in)`));
-    assert.equal(resolved.warnings.length, 7);
+    assert.equal(resolved.config.harakiri, 30, 'harakiri means the same in uWSGI');
+    assert.equal(resolved.warnings.length, 6);
   });
 
   it('rejects unknown keys, naming the key and the file', () => {

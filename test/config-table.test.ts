@@ -41,6 +41,15 @@ export type TypeChecks = [
       | 'limitPost'
       | 'workers'
       | 'gracefulTimeout'
+      | 'minWorkers'
+      | 'idle'
+      | 'maxRequests'
+      | 'maxRequestsJitter'
+      | 'maxRecycling'
+      | 'reloadOnRss'
+      | 'harakiri'
+      | 'harakiriGrace'
+      | 'touchReload'
       | 'parser'
       | 'app'
       | 'appListenTimeout'
@@ -59,7 +68,7 @@ export type TypeChecks = [
   Expect<Equal<Record<keyof Config, Source>, Record<OptionName, Source>>>,
 ];
 
-const tuning = { allowFrom: [], listen: 1024, socketTimeout: 60, bufferSize: 65535, maxVars: 1024, limitPost: 0, gracefulTimeout: 30, appListenTimeout: 30 };
+const tuning = { allowFrom: [], listen: 1024, socketTimeout: 60, bufferSize: 65535, maxVars: 1024, limitPost: 0, gracefulTimeout: 30, appListenTimeout: 30, maxRequestsJitter: 0, maxRecycling: 1, harakiriGrace: 5 };
 const complete: Config = { socket: [], workers: 1, parser: 'auto', app: 'a.js', printConfig: false, ...tuning };
 // @ts-expect-error -- 'app' is required (presence: 'required'): a Config without it does not compile.
 const withoutApp: Config = { socket: [], workers: 1, parser: 'auto', printConfig: false, ...tuning };
