@@ -1,7 +1,9 @@
-// Socket calls the master needs and Node does not offer: listen(2) on a bound fd
-// without libuv starting to accept on it (the master must never accept a connection;
-// workers do).
+// Socket calls Node does not offer: listen(2) on a bound fd without libuv starting to
+// accept on it (the master must never accept a connection; workers do), and dup(2) of a
+// listening fd, so a worker can close the handle it accepts through (to stop accepting
+// at its connection limit) while the socket itself stays open and listening.
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 
 #include "addon.h"
@@ -21,20 +23,35 @@ napi_value ReturnInt(napi_env env, int32_t value) {
   return result;
 }
 
+// Reads `count` (at most 2) non-negative int32 arguments; false when one is missing or bad.
+bool GetFdArgs(napi_env env, napi_callback_info info, size_t count, int32_t* out) {
+  napi_value argv[2];
+  size_t argc = count;
+  if (count > 2 || napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < count) {
+    return false;
+  }
+  for (size_t i = 0; i < count; i++) {
+    if (!GetInt32(env, argv[i], &out[i]) || out[i] < 0) return false;
+  }
+  return true;
+}
+
 // listenFd(fd, backlog) -> 0 or -errno. Bad arguments give -EINVAL, never a throw.
 napi_value ListenFd(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 2) {
-    return ReturnInt(env, -EINVAL);
-  }
-  int32_t fd = -1;
-  int32_t backlog = 0;
-  if (!GetInt32(env, argv[0], &fd) || !GetInt32(env, argv[1], &backlog) || fd < 0 || backlog < 0) {
-    return ReturnInt(env, -EINVAL);
-  }
-  if (listen(fd, backlog) != 0) return ReturnInt(env, -errno);
+  int32_t args[2];
+  if (!GetFdArgs(env, info, 2, args)) return ReturnInt(env, -EINVAL);
+  if (listen(args[0], args[1]) != 0) return ReturnInt(env, -errno);
   return ReturnInt(env, 0);
+}
+
+// dupFd(fd) -> a new close-on-exec fd for the same socket, or -errno. Bad arguments give
+// -EINVAL, never a throw.
+napi_value DupFd(napi_env env, napi_callback_info info) {
+  int32_t fd;
+  if (!GetFdArgs(env, info, 1, &fd)) return ReturnInt(env, -EINVAL);
+  int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) return ReturnInt(env, -errno);
+  return ReturnInt(env, copy);
 }
 
 }  // namespace
@@ -43,7 +60,11 @@ napi_status RegisterSocketOps(napi_env env, napi_value exports) {
   napi_value fn;
   napi_status status = napi_create_function(env, "listenFd", NAPI_AUTO_LENGTH, ListenFd, nullptr, &fn);
   if (status != napi_ok) return status;
-  return napi_set_named_property(env, exports, "listenFd", fn);
+  status = napi_set_named_property(env, exports, "listenFd", fn);
+  if (status != napi_ok) return status;
+  status = napi_create_function(env, "dupFd", NAPI_AUTO_LENGTH, DupFd, nullptr, &fn);
+  if (status != napi_ok) return status;
+  return napi_set_named_property(env, exports, "dupFd", fn);
 }
 
 }  // namespace uwsgi_ts

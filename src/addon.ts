@@ -15,6 +15,8 @@ export interface NativeAddon {
   knownKeys(): string[];
   /** listen(2) on an already bound socket fd; 0 or a negative errno. */
   listenFd(fd: number, backlog: number): number;
+  /** dup(2) (close-on-exec) of a socket fd: the new fd, or a negative errno. */
+  dupFd(fd: number): number;
 }
 
 export type AddonLoad = { ok: true; addon: NativeAddon } | { ok: false; reason: string };

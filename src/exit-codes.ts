@@ -15,6 +15,11 @@ export const ExitCode = {
   APP_NO_HANDLER: 4,
   /** A listening socket could not be created (address in use, permissions, live socket file). */
   SOCKET_FAILED: 5,
+  /** --uid/--gid/--chown-socket name an unknown user or group, or the switch is not permitted
+   * (the master is not root) or did not take effect in a worker. */
+  PRIVILEGES_FAILED: 7,
+  /** --pidfile names a file that holds the pid of a running process, or it cannot be written. */
+  PIDFILE_FAILED: 8,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

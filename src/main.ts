@@ -10,6 +10,7 @@ import { loadAddon } from './addon';
 import { isLoopbackHost, formatCidr } from './worker/peer-allow-list';
 import { formatSocketAddress, type Source } from './config';
 import { heartbeatIntervalMs } from './worker/heartbeat';
+import { setUpProcess, type ProcessSetup } from './supervisor/process-setup';
 
 /** A TCP socket on a non-loopback address with the default (loopback) allow-list can
  * only be reached from this machine: say so, and why the list matters. */
@@ -32,15 +33,18 @@ function ms(seconds: number): number {
   return Math.round(seconds * 1000);
 }
 
-export function masterOptions(config: Config, cwd: string): MasterOptions {
+export function masterOptions(config: Config, cwd: string, setup?: ProcessSetup): MasterOptions {
   const socketTimeoutMs = ms(config.socketTimeout);
   const harakiriMs = config.harakiri === undefined ? null : ms(config.harakiri);
   const heartbeatMs = heartbeatIntervalMs(harakiriMs);
   const idleMs = config.idle === undefined ? null : ms(config.idle);
   const gracefulTimeoutMs = ms(config.gracefulTimeout);
   return {
-    sockets: config.socket,
+    sockets: setup?.sockets ?? config.socket,
     chmodSocket: config.chmodSocket,
+    chownSocket: setup?.chownSocket,
+    vacuum: setup?.vacuum,
+    workerEnv: setup?.workerEnv,
     pool: {
       workers: config.workers,
       minWorkers: Math.min(config.workers, config.minWorkers ?? 1),
@@ -63,6 +67,7 @@ export function masterOptions(config: Config, cwd: string): MasterOptions {
       maxVarsBlock: config.bufferSize,
       maxVars: config.maxVars,
       limitPost: config.limitPost,
+      maxConnections: config.maxConnections,
       headDeadlineMs: socketTimeoutMs,
       bodyIdleTimeoutMs: socketTimeoutMs,
       appListenTimeoutMs: Math.round(config.appListenTimeout * 1000),
@@ -70,6 +75,7 @@ export function masterOptions(config: Config, cwd: string): MasterOptions {
       heartbeatMs,
       harakiriMs,
       orphanExitAfterMs: gracefulTimeoutMs,
+      identity: setup?.identity ?? null,
     },
   };
 }
@@ -94,7 +100,12 @@ export function main(argv: string[]): void {
       return;
     }
   }
-  new Master(masterOptions(outcome.config, process.cwd()))
+  const prepared = setUpProcess(outcome.config, log);
+  if (!prepared.ok) {
+    process.exitCode = prepared.exitCode;
+    return;
+  }
+  new Master(masterOptions(outcome.config, process.cwd(), prepared.setup))
     .run()
     .then((code) => process.exit(code))
     .catch((err: unknown) => {

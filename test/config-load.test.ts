@@ -100,6 +100,7 @@ describe('resolveConfig: precedence default < file (--ini, then --config) < env 
     assert.deepEqual(resolved.config, {
       socket: [{ kind: 'unix', path: '/run/app.sock' }],
       chmodSocket: undefined,
+      chownSocket: undefined,
       allowFrom: [
         { family: 'ipv4', address: '127.0.0.0', prefix: 8 },
         { family: 'ipv6', address: '::1', prefix: 128 },
@@ -109,6 +110,7 @@ describe('resolveConfig: precedence default < file (--ini, then --config) < env 
       bufferSize: 65535,
       maxVars: 1024,
       limitPost: 0,
+      maxConnections: 1024,
       workers: 1,
       gracefulTimeout: 30,
       minWorkers: undefined,
@@ -121,6 +123,12 @@ describe('resolveConfig: precedence default < file (--ini, then --config) < env 
       harakiriGrace: 5,
       touchReload: undefined,
       parser: 'auto',
+      vacuum: true,
+      pidfile: undefined,
+      uid: undefined,
+      gid: undefined,
+      chdir: undefined,
+      env: undefined,
       app: 'app.js',
       appListenTimeout: 30,
       config: undefined,
@@ -214,7 +222,9 @@ describe('resolveConfig: config files', () => {
     assert.equal(resolved.config.chmodSocket, 0o660);
     assert.ok(resolved.warnings.includes(`ignoring uWSGI option 'plugins' at ${file}:6 (uwsgi-ts has no plugins: Node support is built in)`));
     assert.equal(resolved.config.harakiri, 30, 'harakiri means the same in uWSGI');
-    assert.equal(resolved.warnings.length, 6);
+    assert.equal(resolved.config.vacuum, true);
+    assert.equal(resolved.sources.vacuum, `file ${file} [uwsgi] vacuum`);
+    assert.equal(resolved.warnings.length, 5);
   });
 
   it('rejects unknown keys, naming the key and the file', () => {

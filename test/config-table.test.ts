@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { int, path } from '../src/config/option-types';
+import { bool, int, path, type EnvAssignment, type SocketOwner } from '../src/config/option-types';
 import {
   checkOptionTable,
   OPTION_LIST,
@@ -33,12 +33,14 @@ export type TypeChecks = [
       keyof Config,
       | 'socket'
       | 'chmodSocket'
+      | 'chownSocket'
       | 'allowFrom'
       | 'listen'
       | 'socketTimeout'
       | 'bufferSize'
       | 'maxVars'
       | 'limitPost'
+      | 'maxConnections'
       | 'workers'
       | 'gracefulTimeout'
       | 'minWorkers'
@@ -51,6 +53,12 @@ export type TypeChecks = [
       | 'harakiriGrace'
       | 'touchReload'
       | 'parser'
+      | 'vacuum'
+      | 'pidfile'
+      | 'uid'
+      | 'gid'
+      | 'chdir'
+      | 'env'
       | 'app'
       | 'appListenTimeout'
       | 'config'
@@ -65,10 +73,14 @@ export type TypeChecks = [
   Expect<Equal<Config['app'], string>>,
   Expect<Equal<Config['config'], string | undefined>>,
   Expect<Equal<Config['printConfig'], boolean>>,
+  Expect<Equal<Config['vacuum'], boolean>>,
+  Expect<Equal<Config['uid'], string | undefined>>,
+  Expect<Equal<Config['chownSocket'], SocketOwner | undefined>>,
+  Expect<Equal<Config['env'], EnvAssignment[] | undefined>>,
   Expect<Equal<Record<keyof Config, Source>, Record<OptionName, Source>>>,
 ];
 
-const tuning = { allowFrom: [], listen: 1024, socketTimeout: 60, bufferSize: 65535, maxVars: 1024, limitPost: 0, gracefulTimeout: 30, appListenTimeout: 30, maxRequestsJitter: 0, maxRecycling: 1, harakiriGrace: 5 };
+const tuning = { allowFrom: [], vacuum: true, listen: 1024, socketTimeout: 60, bufferSize: 65535, maxVars: 1024, limitPost: 0, maxConnections: 1024, gracefulTimeout: 30, appListenTimeout: 30, maxRequestsJitter: 0, maxRecycling: 1, harakiriGrace: 5 };
 const complete: Config = { socket: [], workers: 1, parser: 'auto', app: 'a.js', printConfig: false, ...tuning };
 // @ts-expect-error -- 'app' is required (presence: 'required'): a Config without it does not compile.
 const withoutApp: Config = { socket: [], workers: 1, parser: 'auto', printConfig: false, ...tuning };
@@ -123,5 +135,9 @@ describe('the option table', () => {
     }
     assert.ok(checkOptionTable([{ ...bad, flag: undefined }]).some((p) => p.includes('exactly one of flag and positional')));
     assert.ok(checkOptionTable([{ ...base, env: 'UWSGI_TS_DEBUG' }]).some((p) => p.includes('reserved')));
+    assert.ok(checkOptionTable([{ ...base, negatable: true }]).some((p) => p.includes('only a boolean with a flag can be negatable')));
+    const vacuum = OPTION_LIST.find((option) => option.name === 'vacuum')!;
+    const clash: OptionDefinition = { ...base, name: 'workers', flag: '--no-vacuum', type: bool() as OptionDefinition['type'], short: undefined };
+    assert.ok(checkOptionTable([vacuum, clash]).some((p) => p.startsWith("flag --no-vacuum is declared by both 'vacuum' and 'workers'")));
   });
 });

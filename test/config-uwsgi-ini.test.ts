@@ -27,6 +27,7 @@ describe('uWSGI ini mapping (--ini)', () => {
       ['chmodSocket', '660'],
       ['workers', '4'],
       ['harakiri', '30'],
+      ['vacuum', 'true'],
     ]);
     // Only [uwsgi] is read: the other section's processes = 99 is not.
     assert.deepEqual(result.warnings, [
@@ -34,7 +35,6 @@ describe('uWSGI ini mapping (--ini)', () => {
       `ignoring uWSGI option 'module' at ${file}:5 (${UWSGI_MEANINGLESS.module})`,
       `ignoring uWSGI option 'plugins' at ${file}:6 (uwsgi-ts has no plugins: Node support is built in)`,
       `ignoring uWSGI option 'die-on-term' at ${file}:10 (uwsgi-ts always stops gracefully on SIGTERM)`,
-      `ignoring uWSGI option 'vacuum' at ${file}:12 (not supported by uwsgi-ts)`,
       `ignoring uWSGI option 'logto' at ${file}:13 (not supported by uwsgi-ts)`,
     ]);
     // `base` is only a %(base) variable: not warned about.

@@ -175,7 +175,7 @@ test('the app answering without reading a large body still gets its answer throu
   assert.equal(r.body.toString(), 'not reading your body\n');
 });
 
-test('a client that disconnects mid-response: the app sees the abort, the worker keeps serving', async () => {
+test('case 28: a client that disconnects mid-response: the app sees the abort, the worker keeps serving', async () => {
   const before = JSON.parse((await httpRequest(`${nginx.url}/aborts`)).body.toString()).aborts as number;
   // Two workers: abort enough requests that each worker sees some.
   for (let i = 0; i < 4; i++) {

@@ -93,6 +93,13 @@ test('an unsupported modifier1 is refused and named', () => {
   assert.equal(a.modifier1, 5);
 });
 
+test('a ping (modifier1 100) completes like a packet and is told apart by modifier1', () => {
+  const a = new PacketAssembler(MAX_VARS_BLOCK_BYTES);
+  assert.equal(a.push(Buffer.from([100, 0, 0, 0])), AssembleResult.DONE);
+  assert.equal(a.modifier1, 100);
+  assert.equal(a.blockEnd - a.blockStart, 0);
+});
+
 test('end of input: nothing sent is quiet, a partial header or block is an error', () => {
   const empty = new PacketAssembler(MAX_VARS_BLOCK_BYTES);
   assert.equal(empty.endOfInput(), null);

@@ -3,12 +3,13 @@
  * raw to a running uwsgi-ts or through a real nginx. Case numbers are in the test names.
  */
 import { after, before, describe, test } from 'node:test';
+import * as http from 'node:http';
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startServer, type ServerProcess } from './helpers/server';
+import { ROOT, startServer, type ServerProcess } from './helpers/server';
 import { startNginx } from './helpers/nginx';
 import { httpRequest } from './helpers/http';
 import { nginxVars, packet, parseResponse, rawExchange, type Var } from './helpers/uwsgi-client';
@@ -149,5 +150,77 @@ describe('the response side', () => {
     const res = parseResponse(r.data);
     assert.equal(res.status, 200);
     assert.equal(res.body.length, 200000);
+  });
+});
+
+describe('client aborts', () => {
+  interface AbortCounts {
+    aborts: number;
+    lateWrites: number;
+    lateWriteErrors: number;
+    pid: number;
+  }
+  const counts = async (): Promise<AbortCounts> => JSON.parse((await raw(nginxVars('GET', '/aborts'))).body.toString()) as AbortCounts;
+
+  /** Polls until the app has seen `aborts` aborts and `lateWrites` late writes (bounded). */
+  async function waitCounts(want: { aborts: number; lateWrites: number }): Promise<AbortCounts> {
+    let c = await counts();
+    for (let i = 0; i < 100 && (c.aborts < want.aborts || c.lateWrites < want.lateWrites); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      c = await counts();
+    }
+    return c;
+  }
+
+  test('case 28: the client goes away while the app runs -> the app sees an abort, later writes are swallowed', async () => {
+    const before = await counts();
+    // Raw: the peer closes its socket while the app is still working.
+    const r = await rawExchange(server.socketPath, packet(nginxVars('GET', '/late-write?ms=300')), { timeoutMs: 100 });
+    assert.equal(r.data.length, 0);
+    // Through nginx: the HTTP client disconnects, nginx closes our socket.
+    const nginx = await startNginx({ upstream: `unix:${server.socketPath}` });
+    try {
+      await new Promise<void>((resolve) => {
+        const req = http.get(`${nginx.url}/late-write?ms=600`, { agent: false });
+        req.on('error', () => resolve());
+        setTimeout(() => {
+          req.destroy();
+          resolve();
+        }, 150);
+      });
+      const after = await waitCounts({ aborts: before.aborts + 2, lateWrites: before.lateWrites + 2 });
+      assert.equal(after.aborts, before.aborts + 2, 'each disconnect is one abort the app sees');
+      assert.equal(after.lateWrites, before.lateWrites + 2, 'the late writes returned normally');
+      assert.equal(after.lateWriteErrors, before.lateWriteErrors, 'a write after the abort threw');
+      assert.equal(after.pid, before.pid, 'the worker was replaced');
+      assert.equal((await httpRequest(`${nginx.url}/hello`)).status, 200);
+      assert.doesNotMatch(server.output(), /uncaught_exception|unhandled_rejection|worker_exited/);
+    } finally {
+      await nginx.stop();
+    }
+  });
+});
+
+describe('response heads and nginx buffers', () => {
+  test('case 39: a response head above uwsgi_buffer_size is a 502 in nginx, and the docs say so next to the config', async () => {
+    const small = await startNginx({ upstream: `unix:${server.socketPath}`, locationExtra: 'uwsgi_buffer_size 4k;' });
+    const raised = await startNginx({ upstream: `unix:${server.socketPath}`, locationExtra: 'uwsgi_buffer_size 32k; uwsgi_buffers 8 32k;' });
+    try {
+      const over = await httpRequest(`${small.url}/big-head?size=8000`);
+      assert.equal(over.status, 502);
+      assert.match(small.errorLog(), /upstream sent too big header/);
+      const under = await httpRequest(`${small.url}/big-head?size=1000`);
+      assert.equal(under.status, 200);
+      const ok = await httpRequest(`${raised.url}/big-head?size=8000`);
+      assert.equal(ok.status, 200);
+      assert.equal(String(ok.headers['x-big']).length, 8000);
+    } finally {
+      await Promise.all([small.stop(), raised.stop()]);
+    }
+    // The limit is documented next to the nginx snippets a user copies.
+    const conf = fs.readFileSync(path.join(ROOT, 'examples', 'nginx.conf'), 'utf8');
+    assert.match(conf, /too big header[\s\S]*uwsgi_buffer_size/);
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    assert.match(readme, /uwsgi_buffer_size/);
   });
 });

@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { startServer, type ServerProcess } from './helpers/server';
 import { encodeVars, nginxVars, packet, parseResponse, rawExchange, uwsgiRequest, type Var } from './helpers/uwsgi-client';
 
@@ -250,6 +251,21 @@ describe('modifiers', () => {
     const mark = server.output().length;
     await expectReject(server, packet(nginxVars('GET', '/hello'), '', { modifier1: 7 }), 'unsupported_modifier');
     assert.match(server.output().slice(mark), /modifier1 7 is not supported/);
+  });
+
+  test('case 30: a ping (modifier1 100) is answered as uWSGI answers it, then closed', async () => {
+    const mark = server.output().length;
+    const r = await rawExchange(server.socketPath, packet([], '', { modifier1: 100 }), { timeoutMs: 5000 });
+    assert.deepEqual([...r.data], [100, 0, 0, 1]);
+    assert.equal(r.closed, true);
+    // uWSGI's own client: `uwsgi --ping` exits 0 on a healthy answer, 1 when there is none.
+    const ping = spawnSync('uwsgi', ['--plugin', 'ping', '--ping', server.socketPath], { encoding: 'utf8', timeout: 15_000 });
+    assert.equal(ping.error, undefined, 'uwsgi (Debian package uwsgi-core) is needed for this test');
+    assert.equal(ping.status, 0, ping.stdout + ping.stderr);
+    const dead = spawnSync('uwsgi', ['--plugin', 'ping', '--ping', `${server.socketPath}.none`], { encoding: 'utf8', timeout: 15_000 });
+    assert.notEqual(dead.status, 0, 'the ping client must fail without a server');
+    assert.doesNotMatch(server.output().slice(mark), /connection_rejected/);
+    await stillServes(server);
   });
 
   test('case 29: modifier2 on a request is ignored', async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, ConfigErrorCode } from './errors';
-import { OPTION_GROUPS, OPTION_LIST, type OptionDefinition } from './options';
+import { negatedFlag, OPTION_GROUPS, OPTION_LIST, type OptionDefinition } from './options';
 import type { ValueOrigin } from './origin';
 import type { RawSetting } from './setting';
 
@@ -82,6 +82,9 @@ export function buildProgram(version: string = readPackageVersion(), captured: C
       // Keep every occurrence as text: load.ts parses them (lists concatenate, scalars: last wins).
       if (!option.type.isFlag) commanderOption.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
       program.addOption(commanderOption);
+      if (option.negatable === true) {
+        program.addOption(new Option(negatedFlag(option.flag), `Turn off ${option.flag}.`).helpGroup(`${group}:`));
+      }
     }
   }
   program.addHelpText('after', AFTER_HELP);
@@ -112,7 +115,7 @@ export function parseCommandLine(argv: readonly string[], version?: string): Com
     throw usageError(error);
   }
 
-  const values = program.opts<Record<string, string[] | true | undefined>>();
+  const values = program.opts<Record<string, string[] | boolean | undefined>>();
   const settings: RawSetting[] = [];
   for (const option of OPTION_LIST) {
     if (option.positional !== undefined) {
@@ -122,10 +125,11 @@ export function parseCommandLine(argv: readonly string[], version?: string): Com
     }
     if (option.flag === undefined) continue;
     const attribute = new Option(option.flag).attributeName();
-    const value = values[attribute];
+    const value = values[attribute] as string[] | boolean | undefined;
     if (value === undefined) continue;
-    const origin: ValueOrigin = { kind: 'cli', flag: option.flag };
-    const texts = value === true ? ['true'] : value;
+    // commander stores --no-<flag> as false under the same attribute (the last of the two wins).
+    const origin: ValueOrigin = { kind: 'cli', flag: value === false ? negatedFlag(option.flag) : option.flag };
+    const texts = value === true ? ['true'] : value === false ? ['false'] : value;
     for (const text of texts) settings.push({ name: option.name, origin, text });
   }
   return { kind: 'run', settings };

@@ -320,3 +320,117 @@ export function list<I>(item: OptionType<I>): OptionType<I[]> {
     format: (value) => value.map((element) => item.format(element)).join(LIST_SEPARATOR),
   };
 }
+
+/**
+ * A user or group as the system knows it: a name (`www-data`) or a numeric id (`33`).
+ * Names are looked up when the master starts (getent, so LDAP/NSS users work too), not
+ * here: the config stays a pure function of its sources.
+ */
+export const ACCOUNT_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$/;
+
+function attemptAccount(text: string, what: 'user' | 'group'): Attempt<string> {
+  if (/^\d{1,10}$/.test(text)) return Number(text) <= 0xfffffffe ? ok(String(Number(text))) : fail(`${text} is not a valid ${what} id`);
+  return ACCOUNT_NAME.test(text) ? ok(text) : fail();
+}
+
+/** A user (`what` = 'user') or group name, or its numeric id. */
+export function account(what: 'user' | 'group'): OptionType<string> {
+  return scalar({
+    label: `${what} name or id`,
+    expected: `a ${what} name (such as www-data) or a numeric ${what === 'user' ? 'uid' : 'gid'}`,
+    placeholder: `<${what}>`,
+    json: ['string', 'number'],
+    attempt: (text) => attemptAccount(text, what),
+    format: (value) => value,
+  });
+}
+
+/** The owner of a unix socket file (--chown-socket): a user, a group, or both. */
+export interface SocketOwner {
+  readonly user?: string;
+  readonly group?: string;
+}
+
+/** `USER`, `USER:GROUP` or `:GROUP`; each a name or a numeric id. */
+export function socketOwner(): OptionType<SocketOwner> {
+  return scalar<SocketOwner>({
+    label: 'USER[:GROUP]',
+    expected: 'USER, USER:GROUP or :GROUP (names or numeric ids), such as www-data or root:www-data',
+    placeholder: '<user[:group]>',
+    json: ['string'],
+    attempt: (text) => {
+      const colon = text.indexOf(':');
+      const userText = colon < 0 ? text : text.slice(0, colon);
+      const groupText = colon < 0 ? '' : text.slice(colon + 1);
+      if (userText === '' && groupText === '') return fail('neither a user nor a group is given');
+      const owner: { user?: string; group?: string } = {};
+      if (userText !== '') {
+        const user = attemptAccount(userText, 'user');
+        if (!user.ok) return fail(`'${userText}' is not a user name or uid`);
+        owner.user = user.value;
+      }
+      if (groupText !== '') {
+        const group = attemptAccount(groupText, 'group');
+        if (!group.ok) return fail(`'${groupText}' is not a group name or gid`);
+        owner.group = group.value;
+      }
+      return ok(owner);
+    },
+    format: (value) => (value.group === undefined ? value.user! : `${value.user ?? ''}:${value.group}`),
+  });
+}
+
+/** One environment variable for the workers (--env KEY=VALUE). */
+export interface EnvAssignment {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** A portable environment variable name (POSIX: letters, digits, underscore; no leading digit). */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * `KEY=VALUE`, repeatable: each occurrence adds one variable and a value is never split
+ * (values may hold commas). In JSON: an array of "KEY=VALUE" strings or an object.
+ */
+export function envAssignments(): OptionType<EnvAssignment[]> {
+  const expected = 'KEY=VALUE (KEY: letters, digits and _, not starting with a digit); repeat the option for several';
+  const one = (raw: string, origin: ValueOrigin): EnvAssignment => {
+    const equals = raw.indexOf('=');
+    const name = equals < 0 ? raw : raw.slice(0, equals);
+    if (equals < 0) throw invalidValue(origin, JSON.stringify(raw), expected, 'there is no "="');
+    if (!ENV_NAME.test(name)) throw invalidValue(origin, JSON.stringify(raw), expected, `'${name}' is not a valid variable name`);
+    const value = raw.slice(equals + 1);
+    if (value.includes('\0')) throw invalidValue(origin, JSON.stringify(raw), expected, 'a value cannot contain a NUL byte');
+    return { name, value };
+  };
+  return {
+    label: 'KEY=VALUE list',
+    expected,
+    placeholder: '<key=value>',
+    isFlag: false,
+    parse: (raw, origin) => [one(raw, origin)],
+    parseJson(value, origin) {
+      if (typeof value === 'string') return [one(value, origin)];
+      if (Array.isArray(value)) {
+        return value.map((element) => {
+          if (typeof element !== 'string') {
+            throw invalidValue(origin, JSON.stringify(element), expected, `a JSON ${jsonKind(element)} is not accepted here`);
+          }
+          return one(element, origin);
+        });
+      }
+      if (value !== null && typeof value === 'object') {
+        return Object.entries(value).map(([name, element]) => {
+          if (typeof element !== 'string') {
+            throw invalidValue(origin, JSON.stringify(element), expected, `the value of ${name} must be a JSON string`);
+          }
+          return one(`${name}=${element}`, origin);
+        });
+      }
+      throw invalidValue(origin, JSON.stringify(value), expected, `a JSON ${jsonKind(value)} is not accepted here`);
+    },
+    combine: (earlier, later) => [...earlier, ...later],
+    format: (value) => value.map((entry) => `${entry.name}=${entry.value}`).join(' '),
+  };
+}

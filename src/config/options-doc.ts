@@ -2,7 +2,7 @@ import { PROGRAM_NAME } from './cli';
 import { CONFIG_SECTION } from './config-file';
 import { ConfigErrorCode } from './errors';
 import { LIST_SEPARATOR } from './option-types';
-import { cliName, OPTION_GROUPS, OPTION_LIST, OPTIONS, RESERVED_ENV_VARS, type OptionDefinition } from './options';
+import { cliName, negatedFlag, OPTION_GROUPS, OPTION_LIST, OPTIONS, RESERVED_ENV_VARS, type OptionDefinition } from './options';
 import { supportedUwsgiKeys, UWSGI_MEANINGLESS, UWSGI_SECTION } from './uwsgi-ini';
 
 /**
@@ -22,7 +22,8 @@ function code(text: string): string {
 
 function flagCell(option: OptionDefinition): string {
   if (option.positional !== undefined) return `${code(cliName(option)!)} (argument)`;
-  const names = option.short === undefined ? option.flag! : `${option.short}, ${option.flag!}`;
+  let names = option.short === undefined ? option.flag! : `${option.short}, ${option.flag!}`;
+  if (option.negatable === true) names += `, ${negatedFlag(option.flag!)}`;
   return code(option.type.isFlag ? names : `${names} ${option.type.placeholder}`);
 }
 

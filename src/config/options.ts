@@ -9,20 +9,23 @@
  * `npm run build && npm run docs`. The `Config` interface gains the property by itself.
  */
 import {
+  account,
   bool,
   bytes,
   cidr,
   duration,
   enumOf,
+  envAssignments,
   int,
   intOrAuto,
   list,
   octalMode,
   path,
   socketAddress,
+  socketOwner,
   type OptionType,
 } from './option-types';
-import { DEFAULT_MAX_VARS, DEFAULT_LISTEN_BACKLOG, DEFAULT_SOCKET_TIMEOUT_S, MAX_VARS_BLOCK_BYTES } from '../protocol/limits';
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_VARS, DEFAULT_LISTEN_BACKLOG, DEFAULT_SOCKET_TIMEOUT_S, MAX_VARS_BLOCK_BYTES } from '../protocol/limits';
 import {
   DEFAULT_GRACEFUL_TIMEOUT_MS,
   DEFAULT_HARAKIRI_GRACE_MS,
@@ -34,7 +37,7 @@ import { PARSER_PREFERENCES } from '../protocol/vars-parser';
 import { LOOPBACK_CIDRS } from '../worker/peer-allow-list';
 
 /** The sections of --help and docs/options.md, in this order. */
-export const OPTION_GROUPS = ['Sockets', 'Workers', 'Application', 'Meta'] as const;
+export const OPTION_GROUPS = ['Sockets', 'Workers', 'Process', 'Application', 'Meta'] as const;
 export type OptionGroup = (typeof OPTION_GROUPS)[number];
 
 /** What every entry declares; which sources can set an option follows from which names it has. */
@@ -59,6 +62,8 @@ export interface OptionFields<T> {
   readonly uwsgiAliases?: readonly string[];
   /** The value a bare `key` line (no `= value`) means in a uWSGI ini, when not `true`. */
   readonly uwsgiBareValue?: string;
+  /** A boolean that defaults to true: the command line also gets `--no-<flag>` to turn it off. */
+  readonly negatable?: boolean;
 }
 
 /**
@@ -127,6 +132,17 @@ export const OPTIONS = {
     // uWSGI: a bare `chmod-socket` line means 666.
     uwsgiBareValue: '666',
   }),
+  chownSocket: optional({
+    flag: '--chown-socket',
+    env: 'UWSGI_TS_CHOWN_SOCKET',
+    configKey: 'chown-socket',
+    type: socketOwner(),
+    help:
+      'Owner of the unix sockets uwsgi-ts creates, USER[:GROUP] or :GROUP (names or ids), so that nginx ' +
+      "can connect without opening the socket to everyone; changing the owner needs root.",
+    group: 'Sockets',
+    uwsgiKey: 'chown-socket',
+  }),
   allowFrom: withDefault({
     flag: '--allow-from',
     env: 'UWSGI_TS_ALLOW_FROM',
@@ -193,6 +209,17 @@ export const OPTIONS = {
     help: 'Largest request body in bytes; a larger CONTENT_LENGTH is answered 413 before the body is read (0: no limit).',
     group: 'Sockets',
     uwsgiKey: 'limit-post',
+  }),
+  maxConnections: withDefault({
+    flag: '--max-connections',
+    env: 'UWSGI_TS_MAX_CONNECTIONS',
+    configKey: 'max-connections',
+    type: int(0, 1_000_000),
+    default: DEFAULT_MAX_CONNECTIONS,
+    help:
+      'Open connections per worker at which it stops accepting until one closes; pending connections wait in the ' +
+      'listen backlog for the other workers instead of being accepted and dropped (0: no limit).',
+    group: 'Sockets',
   }),
   workers: withDefault({
     flag: '--workers',
@@ -321,6 +348,71 @@ export const OPTIONS = {
       'or auto (native when the addon is built, js otherwise).',
     group: 'Workers',
   }),
+  vacuum: withDefault({
+    flag: '--vacuum',
+    negatable: true,
+    env: 'UWSGI_TS_VACUUM',
+    configKey: 'vacuum',
+    type: bool(),
+    default: true,
+    help:
+      'Remove the unix socket files and the pidfile this master created when it exits (stop, fast stop or ' +
+      'crash; not after SIGKILL); --no-vacuum leaves them.',
+    group: 'Process',
+    uwsgiKey: 'vacuum',
+  }),
+  pidfile: optional({
+    flag: '--pidfile',
+    env: 'UWSGI_TS_PIDFILE',
+    configKey: 'pidfile',
+    type: path(),
+    help:
+      "Write the master's pid to this file at start; a pidfile whose process is still running is refused " +
+      '(exit code 8), a stale one is replaced.',
+    group: 'Process',
+    uwsgiKey: 'pidfile',
+  }),
+  uid: optional({
+    flag: '--uid',
+    env: 'UWSGI_TS_UID',
+    configKey: 'uid',
+    type: account('user'),
+    help:
+      'Run the workers (and so the app) as this user: the master binds the sockets as root, and each worker ' +
+      'switches user, and group to --gid or the user\'s own group, before it loads the app.',
+    group: 'Process',
+    uwsgiKey: 'uid',
+  }),
+  gid: optional({
+    flag: '--gid',
+    env: 'UWSGI_TS_GID',
+    configKey: 'gid',
+    type: account('group'),
+    help: "Run the workers with this group (default with --uid: that user's primary group).",
+    group: 'Process',
+    uwsgiKey: 'gid',
+  }),
+  chdir: optional({
+    flag: '--chdir',
+    env: 'UWSGI_TS_CHDIR',
+    configKey: 'chdir',
+    type: path('<dir>'),
+    help:
+      'Change to this directory after reading the config files and before anything else: relative socket, ' +
+      'pidfile and app paths are then relative to it.',
+    group: 'Process',
+    uwsgiKey: 'chdir',
+  }),
+  env: optional({
+    flag: '--env',
+    configKey: 'env',
+    type: envAssignments(),
+    help:
+      'Set an environment variable for the workers and the app, KEY=VALUE; repeat the option for several ' +
+      '(there is no UWSGI_TS_ variable for it: set the variable itself instead).',
+    group: 'Process',
+    uwsgiKey: 'env',
+  }),
   app: required({
     positional: 'app',
     env: 'UWSGI_TS_APP',
@@ -418,6 +510,11 @@ export function cliName(option: OptionFields<unknown>): string | undefined {
   return undefined;
 }
 
+/** The flag that turns a negatable boolean off: --vacuum → --no-vacuum. */
+export function negatedFlag(flag: `--${string}`): `--${string}` {
+  return `--no-${flag.slice(2)}`;
+}
+
 /** uWSGI spells option names with '-' or '_' interchangeably. */
 export function normalizeUwsgiKey(key: string): string {
   return key.toLowerCase().replace(/_/g, '-');
@@ -456,6 +553,9 @@ export function checkOptionTable(options: readonly OptionDefinition[]): string[]
       problems.push(`'${name}': bad config key ${option.configKey}`);
     }
     if (option.presence === 'required' && option.type.isFlag) problems.push(`'${name}': a boolean cannot be required`);
+    if (option.negatable === true && !(option.type.isFlag && option.flag !== undefined)) {
+      problems.push(`'${name}': only a boolean with a flag can be negatable`);
+    }
     if (option.uwsgiKey === undefined && (option.uwsgiAliases !== undefined || option.uwsgiBareValue !== undefined)) {
       problems.push(`'${name}': uwsgiAliases/uwsgiBareValue need a uwsgiKey`);
     }
@@ -465,6 +565,7 @@ export function checkOptionTable(options: readonly OptionDefinition[]): string[]
     if (!/^[A-Z].*\.$/s.test(option.help)) problems.push(`'${name}': help must be a sentence (capital letter, final period)`);
     claim('flag', option.flag, name);
     claim('flag', option.short, name);
+    if (option.negatable === true && option.flag !== undefined) claim('flag', negatedFlag(option.flag), name);
     claim('positional', option.positional, name);
     claim('env var', option.env, name);
     claim('config key', option.configKey, name);

@@ -16,6 +16,12 @@ export const PACKET_HEADER_BYTES = 4;
  * default (uwsgi_modifier1 0) and the only one Apache's mod_proxy_uwsgi sends. */
 export const MODIFIER1_REQUEST = 0;
 
+/** modifier1 of uWSGI's ping (`uwsgi --ping`, health checkers): answered the way uWSGI
+ * answers it, with a bare header of modifier1 100, datasize 0 and modifier2 1 (no warning
+ * message), then the connection closes. Any vars it carries are ignored. */
+export const MODIFIER1_PING = 100;
+export const PING_REPLY: Readonly<Uint8Array> = Uint8Array.of(MODIFIER1_PING, 0, 0, 1);
+
 /** Pairs per vars block (--max-vars). A real nginx request carries 15-40 vars; 1024 leaves
  * room for a full 64 KiB block of hundreds of headers, keeps the pairs table (4 int32 per
  * pair) at 16 KiB, and still stops a block of thousands of tiny vars early. */
@@ -34,6 +40,14 @@ export const DEFAULT_SOCKET_TIMEOUT_S = 60;
  * reloads. uWSGI's 100 fills at modest load (its "listen queue full" 502s); Node's 511 is
  * still small; Linux's somaxconn defaults to 4096 since 5.4, so 1024 stays under it. */
 export const DEFAULT_LISTEN_BACKLOG = 1024;
+
+/** --max-connections: open connections per worker before it stops accepting (the rest
+ * wait in the backlog for other workers). nginx opens one upstream connection per
+ * request in flight, and Debian's nginx allows 768 connections per nginx worker (client
+ * and upstream together), so legitimate traffic to one worker stays well below 1024;
+ * a crowd of idle or trickling connections is what reaches it. At the limit a worker
+ * holds at most 1024 fds and 1024 partial vars blocks (64 MiB at the 65535-byte maximum). */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
 
 /** After the response is complete, unread request body is read and discarded before the
  * close (closing an AF_UNIX socket with unread bytes makes nginx answer 502). Bounded so a

@@ -6,12 +6,13 @@
  * Bytes after the block are handed back untouched: they are the start of the body, and
  * are never looked at as a packet (one request per connection).
  */
-import { MODIFIER1_REQUEST, PACKET_HEADER_BYTES } from './limits';
+import { MODIFIER1_PING, MODIFIER1_REQUEST, PACKET_HEADER_BYTES } from './limits';
 
 export const enum AssembleResult {
   /** Need more bytes. */
   MORE = 0,
-  /** Header and vars block complete: see block/blockStart/blockEnd and rest. */
+  /** Header and vars block complete: see block/blockStart/blockEnd and rest (and modifier1:
+   * a request, or a ping to answer without parsing the block). */
   DONE = 1,
   /** The header is invalid: see `error`. */
   ERROR = 2,
@@ -91,7 +92,7 @@ export class PacketAssembler {
     this.modifier1 = buf[at];
     this.datasize = buf[at + 1] | (buf[at + 2] << 8);
     this.modifier2 = buf[at + 3];
-    if (this.modifier1 !== MODIFIER1_REQUEST) {
+    if (this.modifier1 !== MODIFIER1_REQUEST && this.modifier1 !== MODIFIER1_PING) {
       this.error = 'unsupported_modifier';
       return AssembleResult.ERROR;
     }

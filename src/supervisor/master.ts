@@ -9,6 +9,8 @@ import { createLogger, type Logger } from '../log';
 import { ExitCode } from '../exit-codes';
 import { loadAddon } from '../addon';
 import { openSocket, SocketError, type ListeningSocket, type SocketSpec } from './sockets';
+import { PrivilegeError } from './privileges';
+import type { Vacuum } from './vacuum';
 import { applyEvent, createPoolState, reconcile, type PoolAction, type PoolConfig, type PoolEvent, type PoolState } from './pool';
 import { requestLimit } from './request-limit';
 import { reopenLogs } from '../reopen-logs';
@@ -18,6 +20,12 @@ import { WORKER_SETTINGS_ENV, type WorkerMessage, type WorkerSettings, type Work
 export interface MasterOptions {
   sockets: SocketSpec[];
   chmodSocket?: number;
+  /** --chown-socket, resolved to ids (-1: unchanged). */
+  chownSocket?: { uid: number; gid: number };
+  /** Removes the socket files at exit (absent or disabled: they stay). */
+  vacuum?: Vacuum;
+  /** --env: added to the workers' environment. */
+  workerEnv?: Readonly<Record<string, string>>;
   pool: PoolConfig;
   /** --max-requests (null: off) and --max-requests-jitter; each worker gets its own limit. */
   maxRequests: number | null;
@@ -84,6 +92,10 @@ export class Master {
         this.log.error('socket_failed', { code: err.code, error: err.message });
         return ExitCode.SOCKET_FAILED;
       }
+      if (err instanceof PrivilegeError) {
+        this.log.error('privileges_failed', { code: err.code, error: err.message });
+        return ExitCode.PRIVILEGES_FAILED;
+      }
       throw err;
     }
     this.log.info('starting', {
@@ -115,15 +127,21 @@ export class Master {
     const listenFd = addon.ok ? addon.addon.listenFd : undefined;
     if (!addon.ok) this.log.warn('addon_unavailable', { reason: addon.reason, effect: 'sockets start listening when the first worker does' });
     for (const spec of this.options.sockets) {
-      this.sockets.push(
-        await openSocket(spec, { chmod: this.options.chmodSocket, backlog: this.options.worker.backlog, listenFd }),
-      );
+      const socket = await openSocket(spec, {
+        chmod: this.options.chmodSocket,
+        chown: this.options.chownSocket,
+        backlog: this.options.worker.backlog,
+        listenFd,
+      });
+      this.sockets.push(socket);
+      if (socket.removeFile !== undefined) this.options.vacuum?.track(socket.name, socket.removeFile);
     }
   }
 
   private closeSockets(): void {
     for (const s of this.sockets) s.close();
     this.sockets = [];
+    this.options.vacuum?.sweep();
   }
 
   private installSignals(): void {
@@ -224,7 +242,7 @@ export class Master {
     try {
       child = spawn(process.execPath, [WORKER_MAIN], {
         cwd: this.options.worker.cwd,
-        env: { ...process.env, [WORKER_SETTINGS_ENV]: JSON.stringify(this.workerSettings(slot)) },
+        env: { ...process.env, ...this.options.workerEnv, [WORKER_SETTINGS_ENV]: JSON.stringify(this.workerSettings(slot)) },
         stdio: ['inherit', 'inherit', 'inherit', 'ipc', ...this.sockets.map((s) => s.fd)],
       });
     } catch (err) {

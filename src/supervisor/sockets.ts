@@ -7,14 +7,20 @@
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import { PrivilegeError, PrivilegeErrorCode } from './privileges';
 
 export type SocketSpec =
   | { kind: 'unix'; path: string }
   | { kind: 'tcp'; host: string; port: number }
-  | { kind: 'fd'; fd: number };
+  /** `via`: where the fd came from, for logs (systemd and the unit's address). */
+  | { kind: 'fd'; fd: number; via?: string };
 
 export class SocketError extends Error {
-  readonly code: 'UWSGI_TS_SOCKET_IN_USE' | 'UWSGI_TS_SOCKET_NOT_A_SOCKET' | 'UWSGI_TS_SOCKET_BIND_FAILED';
+  readonly code:
+    | 'UWSGI_TS_SOCKET_IN_USE'
+    | 'UWSGI_TS_SOCKET_NOT_A_SOCKET'
+    | 'UWSGI_TS_SOCKET_BIND_FAILED'
+    | 'UWSGI_TS_SOCKET_BAD_FD';
   constructor(code: SocketError['code'], message: string) {
     super(message);
     this.name = 'SocketError';
@@ -27,8 +33,11 @@ export interface ListeningSocket {
   readonly fd: number;
   /** For logs: unix:/run/app.sock, tcp:127.0.0.1:3031, fd:3. */
   readonly name: string;
-  /** Closes the master's fd and removes a unix socket file this master created. */
+  /** Closes the master's fd (the socket file stays: see removeFile). */
   close(): void;
+  /** Removes the unix socket file this master created, if it is still that file (vacuum);
+   * absent for sockets without a file of ours. Never throws. */
+  removeFile?(): void;
 }
 
 interface ServerHandle {
@@ -48,7 +57,7 @@ export function socketName(spec: SocketSpec): string {
     case 'tcp':
       return spec.host.includes(':') ? `tcp:[${spec.host}]:${spec.port}` : `tcp:${spec.host}:${spec.port}`;
     case 'fd':
-      return `fd:${spec.fd}`;
+      return spec.via === undefined ? `fd:${spec.fd}` : `fd:${spec.fd}(${spec.via})`;
   }
 }
 
@@ -96,17 +105,54 @@ function errnoName(err: number): string {
 export interface OpenOptions {
   /** Mode for a unix socket file (--chmod-socket); applied before any connection can arrive. */
   chmod?: number;
+  /** Owner for a unix socket file (--chown-socket, resolved ids; -1 keeps one), applied with the mode. */
+  chown?: { uid: number; gid: number };
   backlog: number;
   /** listen(2) on the fd without accepting; absent when the addon is unavailable, in which
    * case the first worker's listen() puts the socket in the listening state. */
   listenFd?: (fd: number, backlog: number) => number;
 }
 
+/** An inherited fd (fd://N, systemd): it must be open and be a socket. */
+function inheritedSocket(spec: SocketSpec & { kind: 'fd' }): ListeningSocket {
+  let st: fs.Stats;
+  try {
+    st = fs.fstatSync(spec.fd);
+  } catch (err) {
+    throw new SocketError('UWSGI_TS_SOCKET_BAD_FD', `fd://${spec.fd}: no such open file descriptor was inherited (${(err as NodeJS.ErrnoException).code})`);
+  }
+  if (!st.isSocket()) throw new SocketError('UWSGI_TS_SOCKET_BAD_FD', `fd://${spec.fd}: the inherited file descriptor is not a socket`);
+  return { spec, fd: spec.fd, name: socketName(spec), close() {} };
+}
+
+/** Mode and owner of a new socket file, before listen(): no connection sees other permissions. */
+function applyFileOptions(file: string, options: OpenOptions): void {
+  if (options.chmod !== undefined) fs.chmodSync(file, options.chmod);
+  if (options.chown !== undefined) {
+    try {
+      fs.chownSync(file, options.chown.uid, options.chown.gid);
+    } catch (err) {
+      throw new PrivilegeError(
+        PrivilegeErrorCode.NOT_PERMITTED,
+        `--chown-socket: cannot change the owner of ${file} to ${options.chown.uid}:${options.chown.gid}: ${(err as Error).message}`,
+      );
+    }
+  }
+}
+
+/** Removes `file` if it is still the inode this master bound (a newer master may own the path now). */
+function removeIfSame(file: string, identity: { dev: number; ino: number }): void {
+  try {
+    const st = fs.lstatSync(file);
+    if (st.dev === identity.dev && st.ino === identity.ino) fs.unlinkSync(file);
+  } catch {
+    // Already gone: nothing to clean up.
+  }
+}
+
 export async function openSocket(spec: SocketSpec, options: OpenOptions): Promise<ListeningSocket> {
   const name = socketName(spec);
-  if (spec.kind === 'fd') {
-    return { spec, fd: spec.fd, name, close() {} };
-  }
+  if (spec.kind === 'fd') return inheritedSocket(spec);
   let handle: ServerHandle | number;
   if (spec.kind === 'unix') {
     await clearStaleSocketFile(spec.path);
@@ -116,30 +162,40 @@ export async function openSocket(spec: SocketSpec, options: OpenOptions): Promis
   }
   if (typeof handle === 'number') throw bindError(spec, handle);
   const h = handle;
-  if (spec.kind === 'unix' && options.chmod !== undefined) fs.chmodSync(spec.path, options.chmod);
-  if (options.listenFd) {
-    const rc = options.listenFd(h.fd, options.backlog);
-    if (rc !== 0) {
-      h.close();
-      throw bindError(spec, rc);
+  let file: { path: string; dev: number; ino: number } | null = null;
+  try {
+    if (spec.kind === 'unix') {
+      const st = fs.lstatSync(spec.path);
+      file = { path: spec.path, dev: st.dev, ino: st.ino };
+      applyFileOptions(spec.path, options);
     }
+    if (options.listenFd) {
+      const rc = options.listenFd(h.fd, options.backlog);
+      if (rc !== 0) throw bindError(spec, rc);
+    }
+  } catch (err) {
+    h.close();
+    if (file !== null) removeIfSame(file.path, file);
+    throw err;
   }
   let closed = false;
-  return {
+  const socket: ListeningSocket = {
     spec,
     fd: h.fd,
     name,
     close() {
       if (closed) return;
       closed = true;
-      h.close();
-      if (spec.kind === 'unix') {
-        try {
-          fs.unlinkSync(spec.path);
-        } catch {
-          // Already gone: nothing to clean up.
-        }
-      }
+      // libuv unlinks a bound pipe's path when its handle closes, whoever owns the path by
+      // then and whatever --no-vacuum says. A unix listener is therefore never closed
+      // through its handle: the master drops it by exiting (the kernel closes the fd), and
+      // the vacuum alone decides about the file.
+      if (spec.kind !== 'unix') h.close();
     },
   };
+  if (file !== null) {
+    const bound = file;
+    return { ...socket, removeFile: () => removeIfSame(bound.path, bound) };
+  }
+  return socket;
 }

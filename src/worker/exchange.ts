@@ -66,6 +66,8 @@ export interface ProtocolReporter {
   clientAborted(phase: 'body' | 'response'): void;
   /** Unread body could not be drained within its bounds before the close. */
   drainGaveUp(unreadBytes: number): void;
+  /** The worker reached --max-connections and stopped accepting until one closes. */
+  acceptPaused(open: number, limit: number): void;
 }
 
 export type RequestHandler = (exchange: Exchange) => void;

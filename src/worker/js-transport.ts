@@ -10,11 +10,13 @@ import { Environ } from '../protocol/environ';
 import { isBadRequest, readRequestHead, type RequestHead } from '../protocol/request-head';
 import { parseStatusCode } from '../protocol/parse-status';
 import { simpleResponse } from '../protocol/response-head';
-import { DRAIN_MAX_BYTES, DRAIN_TIMEOUT_MS } from '../protocol/limits';
+import { DRAIN_MAX_BYTES, DRAIN_TIMEOUT_MS, MODIFIER1_PING, PING_REPLY } from '../protocol/limits';
 import type { VarsParser } from '../protocol/vars-parser';
 import type { BodySink, Exchange, ExchangeEvents, ProtocolReporter, RequestHandler, WriteCallback } from './exchange';
 import { DeadlineSweeper, type DeadlineItem } from './deadline-sweeper';
 import type { PeerAllowList } from './peer-allow-list';
+import { AcceptAction, acceptAction } from './accept-gate';
+import { FdListener, type DupFd } from './fd-listener';
 
 export interface TransportOptions {
   parser: VarsParser;
@@ -28,6 +30,10 @@ export interface TransportOptions {
   bodyIdleTimeoutMs: number;
   /** Peers a TCP socket accepts (unix sockets have no peer address and skip the check). */
   allowList: PeerAllowList;
+  /** Open connections at which the worker stops accepting until one closes (--max-connections; 0 = no limit). */
+  maxConnections: number;
+  /** dup(2) from the addon, which lets the JS transport pause accepting; null without the addon. */
+  dupFd: DupFd | null;
 }
 
 export interface Transport {
@@ -182,7 +188,18 @@ class JsExchange implements Exchange, DeadlineItem {
       this.reject(assembler.error!, detail);
       return;
     }
-    this.onPacket(assembler);
+    if (assembler.modifier1 === MODIFIER1_PING) this.answerPing();
+    else this.onPacket(assembler);
+  }
+
+  private answerPing(): void {
+    this.assembler = null;
+    // Past the packet nothing is parsed again; the reply goes out and the connection closes.
+    this.phase = Phase.BODY;
+    this.responseEnded = true;
+    this.transport.sweeper.disarm(this);
+    this.socket.write(PING_REPLY);
+    this.closeAfterFlush();
   }
 
   private onPacket(assembler: PacketAssembler): void {
@@ -311,8 +328,9 @@ export class JsTransport implements Transport {
   readonly kind = 'js';
   readonly sweeper = new DeadlineSweeper();
   onIdle: (() => void) | null = null;
-  private readonly servers: net.Server[] = [];
+  private listeners: FdListener[] = [];
   private readonly connections = new Set<JsExchange>();
+  private paused = false;
 
   constructor(readonly options: TransportOptions) {}
 
@@ -320,46 +338,58 @@ export class JsTransport implements Transport {
     return this.connections.size;
   }
 
+  /** Whether the connection limit pauses accepting (true) or, without the addon's dup,
+   * falls back to net.Server closing connections over the limit at accept (false). */
+  get backsOff(): boolean {
+    return this.options.dupFd !== null;
+  }
+
   async listen(fds: readonly number[], backlog: number): Promise<void> {
+    const onConnection = (socket: net.Socket) => {
+      const peer = socket.remoteAddress;
+      if (peer !== undefined && !this.options.allowList.allows(peer)) {
+        this.options.reporter.rejected('peer_not_allowed', `peer ${peer} is not in --allow-from`);
+        socket.destroy();
+        return;
+      }
+      this.connections.add(new JsExchange(socket, this));
+      this.updateGate();
+    };
+    const onError = (err: Error) => this.options.reporter.rejected('accept_error', err.message);
+    const fallbackLimit = this.backsOff ? 0 : this.options.maxConnections;
     for (const fd of fds) {
-      const server = net.createServer({ allowHalfOpen: true }, (socket) => {
-        const peer = socket.remoteAddress;
-        if (peer !== undefined && !this.options.allowList.allows(peer)) {
-          this.options.reporter.rejected('peer_not_allowed', `peer ${peer} is not in --allow-from`);
-          socket.destroy();
-          return;
-        }
-        this.connections.add(new JsExchange(socket, this));
-      });
-      server.on('error', (err) => this.options.reporter.rejected('accept_error', err.message));
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        // The backlog goes as the second argument: listen({ fd, backlog }) ignores the
-        // option (Node 20 takes the backlog of an fd listen from the positional args only)
-        // and would shrink the master's queue to 511.
-        server.listen({ fd }, backlog, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      this.servers.push(server);
+      const listener = new FdListener(fd, backlog, this.options.dupFd, onConnection, onError);
+      await listener.start(fallbackLimit);
+      this.listeners.push(listener);
     }
   }
 
   async stopAccepting(): Promise<void> {
-    const servers = this.servers.splice(0);
-    // close() shuts this process's listening handle at once; its callback would wait for
-    // the open connections, which are tracked here instead.
-    for (const server of servers) server.close();
+    for (const listener of this.listeners.splice(0)) listener.stop();
     if (this.connections.size === 0) this.onIdle?.();
   }
 
   connectionClosed(exchange: JsExchange): void {
     this.connections.delete(exchange);
+    this.updateGate();
     if (this.connections.size === 0) this.onIdle?.();
   }
 
   destroyAll(): void {
     for (const exchange of this.connections) exchange.destroy('fast stop');
+  }
+
+  private updateGate(): void {
+    if (!this.backsOff) return;
+    const limit = this.options.maxConnections;
+    const action = acceptAction(this.connections.size, limit, this.paused);
+    if (action === AcceptAction.PAUSE) {
+      this.paused = true;
+      for (const listener of this.listeners) listener.stop();
+      this.options.reporter.acceptPaused(this.connections.size, limit);
+    } else if (action === AcceptAction.RESUME) {
+      this.paused = false;
+      for (const listener of this.listeners) listener.resume();
+    }
   }
 }

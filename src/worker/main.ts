@@ -9,6 +9,7 @@ import * as http from 'node:http';
 import { createLogger } from '../log';
 import { ExitCode } from '../exit-codes';
 import { selectVarsParser } from '../protocol/vars-parser';
+import { loadAddon } from '../addon';
 import { AppLoadError, appFromExports, describeExports, importApp, type LoadedApp } from './app-loader';
 import { createDispatch } from './dispatch';
 import { JsTransport, type Transport } from './js-transport';
@@ -23,6 +24,7 @@ import { RequestDeadlines } from './request-deadline';
 import { LoopWatchdog } from './loop-watchdog';
 import type { RequestHandler } from './exchange';
 import { reopenLogs } from '../reopen-logs';
+import { dropPrivileges, processIdentityCalls, PrivilegeError } from '../supervisor/privileges';
 
 const settings = readWorkerSettings(process.env);
 const log = createLogger(`worker ${settings.slot}`);
@@ -135,7 +137,20 @@ async function loadApp(): Promise<LoadedApp> {
   );
 }
 
+/** --uid/--gid: switch identity before any app code runs (see supervisor/privileges.ts). */
+function switchIdentity(): void {
+  if (settings.identity === null) return;
+  try {
+    dropPrivileges(settings.identity, processIdentityCalls());
+  } catch (err) {
+    if (!(err instanceof PrivilegeError)) throw err;
+    log.error('privileges_failed', { code: err.code, error: err.message });
+    exit(ExitCode.PRIVILEGES_FAILED);
+  }
+}
+
 async function main(): Promise<void> {
+  switchIdentity();
   const parser = selectVarsParser(settings.parser, settings.maxVars, log);
   let app: LoadedApp;
   try {
@@ -149,6 +164,7 @@ async function main(): Promise<void> {
   }
   if (phase !== 'booting') return;
   const counters = new ProtocolCounters(log);
+  const addon = loadAddon();
   const t = new JsTransport({
     parser,
     reporter: counters,
@@ -158,7 +174,15 @@ async function main(): Promise<void> {
     headDeadlineMs: settings.headDeadlineMs,
     bodyIdleTimeoutMs: settings.bodyIdleTimeoutMs,
     allowList: new PeerAllowList(settings.allowFrom),
+    maxConnections: settings.maxConnections,
+    dupFd: addon.ok ? addon.addon.dupFd : null,
   });
+  if (!t.backsOff && settings.maxConnections > 0) {
+    log.warn('no_accept_backoff', {
+      reason: addon.ok ? 'unavailable' : addon.reason,
+      note: 'without the native addon, connections over --max-connections are closed at accept instead of left in the backlog',
+    });
+  }
   const fds = Array.from({ length: settings.socketCount }, (_, i) => FIRST_SOCKET_FD + i);
   await t.listen(fds, settings.backlog);
   transport = t;

@@ -4,12 +4,16 @@
  */
 import type { Logger } from '../log';
 import type { ProtocolReporter } from './exchange';
+import { shouldLogPause } from './accept-gate';
 
 export class ProtocolCounters implements ProtocolReporter {
   readonly rejectedByReason = new Map<string, number>();
   readonly badRequestsByCode = new Map<string, number>();
   clientAborts = 0;
   drainsGivenUp = 0;
+  acceptPauses = 0;
+  private pauseLoggedAt: number | null = null;
+  private pausesSinceLog = 0;
 
   constructor(private readonly log: Logger) {}
 
@@ -31,5 +35,14 @@ export class ProtocolCounters implements ProtocolReporter {
   drainGaveUp(unreadBytes: number): void {
     this.drainsGivenUp++;
     this.log.warn('drain_gave_up', { unread_bytes: unreadBytes });
+  }
+
+  acceptPaused(open: number, limit: number, now = Date.now()): void {
+    this.acceptPauses++;
+    this.pausesSinceLog++;
+    if (!shouldLogPause(now, this.pauseLoggedAt)) return;
+    this.log.warn('accept_paused', { open, limit, pauses: this.pausesSinceLog, note: 'at --max-connections; the rest wait in the backlog' });
+    this.pauseLoggedAt = now;
+    this.pausesSinceLog = 0;
   }
 }

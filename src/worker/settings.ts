@@ -5,6 +5,7 @@
 import type { ParserPreference } from '../protocol/vars-parser';
 import type { Cidr } from './peer-allow-list';
 import type { BeatSample } from './heartbeat';
+import type { Identity } from '../supervisor/privileges';
 
 export const WORKER_SETTINGS_ENV = 'UWSGI_TS_WORKER_SETTINGS';
 
@@ -21,6 +22,7 @@ export interface WorkerTuning {
   maxVarsBlock: number;
   maxVars: number;
   limitPost: number;
+  maxConnections: number;
   headDeadlineMs: number;
   bodyIdleTimeoutMs: number;
   appListenTimeoutMs: number;
@@ -31,6 +33,8 @@ export interface WorkerTuning {
   harakiriMs: number | null;
   /** After the master went away: in-flight requests get this long, then the worker exits. */
   orphanExitAfterMs: number;
+  /** --uid/--gid, resolved by the master: the worker switches to it before loading the app. */
+  identity: Identity | null;
 }
 
 export interface WorkerSettings extends WorkerTuning {

@@ -17,6 +17,10 @@ export interface StartOptions {
   args?: string[];
   env?: NodeJS.ProcessEnv;
   workers?: number;
+  /** Node options before the script (e.g. --require a test preload into the master). */
+  nodeArgs?: string[];
+  /** Working directory of the master (default: this process's). */
+  cwd?: string;
   /** Wait until this many workers logged ready (default: workers). 0 = don't wait. */
   waitReady?: number;
   timeoutMs?: number;
@@ -42,9 +46,10 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
   const socketPath = path.join(dir, 'app.sock');
   const app = path.isAbsolute(options.app) ? options.app : path.join(FIXTURE_APPS, options.app);
   const workers = options.workers ?? 1;
-  const args = [BIN, '--socket', socketPath, '--workers', String(workers), ...(options.args ?? []), app];
+  const args = [...(options.nodeArgs ?? []), BIN, '--socket', socketPath, '--workers', String(workers), ...(options.args ?? []), app];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...options.env },
+    cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
