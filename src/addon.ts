@@ -17,6 +17,8 @@ export interface NativeAddon {
   listenFd(fd: number, backlog: number): number;
   /** dup(2) (close-on-exec) of a socket fd: the new fd, or a negative errno. */
   dupFd(fd: number): number;
+  /** Whether a connection waits in a listening socket's queue: 1, 0, or a negative errno. */
+  hasPending(fd: number): number;
 }
 
 export type AddonLoad = { ok: true; addon: NativeAddon } | { ok: false; reason: string };

@@ -24,6 +24,7 @@ import {
 import { HEARTBEATS_PER_HARAKIRI } from '../src/worker/heartbeat';
 import { TOUCH_RELOAD_POLL_MS } from '../src/supervisor/touch-reload';
 import { ORPHAN_BLOCKED_EXIT_MS } from '../src/worker/loop-watchdog';
+import { BACKLOG_DRAIN_MAX_MS } from '../src/worker/backlog-drain';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DOC = fs.readFileSync(path.join(ROOT, 'docs', 'signals.md'), 'utf8');
@@ -83,6 +84,7 @@ test('the numbers the page quotes are the constants', () => {
     [`every SECONDS/${HEARTBEATS_PER_HARAKIRI}`, 'heartbeat'],
     [`\`--harakiri-grace\` seconds later (default ${DEFAULT_HARAKIRI_GRACE_MS / 1000}`, 'harakiri grace'],
     [`blocked for ${ORPHAN_BLOCKED_EXIT_MS / 1000} seconds`, 'orphan'],
+    [`for at most ${BACKLOG_DRAIN_MAX_MS / 1000} s)`, 'backlog drain'],
   ];
   // The page says "once a second" and "1 s" for these.
   assert.equal(TOUCH_RELOAD_POLL_MS, 1000);

@@ -73,10 +73,14 @@ test('brings the pool to its target, one spawn per slot, no double spawn before 
   assert.deepEqual([...h.state.workers.values()].map((w) => w.slot).sort(), [1, 2, 3]);
 });
 
-test('a worker that dies is respawned in its slot; quick crashes back off exponentially', () => {
+test('a worker that dies is respawned in its slot at once; further quick crashes back off exponentially', () => {
   const h = new Harness(1);
   let [pid] = h.step().spawned;
   h.event({ type: 'ready', pid });
+  h.now += 100;
+  h.event({ type: 'exited', pid, code: 1, signal: null });
+  [pid] = h.step().spawned;
+  assert.ok(pid !== undefined, 'the first quick crash is respawned at once');
   const delays: number[] = [];
   for (let i = 0; i < 6; i++) {
     h.now += 100;
@@ -90,9 +94,10 @@ test('a worker that dies is respawned in its slot; quick crashes back off expone
     [pid] = h.step().spawned;
     assert.ok(pid !== undefined);
   }
-  assert.deepEqual(delays, [1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n)));
+  assert.deepEqual(delays, [2, 3, 4, 5, 6, 7].map((n) => backoffDelay(n)));
   assert.equal(delays[0], RESPAWN_BACKOFF_BASE_MS);
-  assert.ok(delays.every((d, i) => i === 0 || d >= delays[i - 1]));
+  assert.ok(delays.every((d, i) => i === 0 || d > delays[i - 1]));
+  assert.equal(backoffDelay(1), 0);
   assert.equal(backoffDelay(100), RESPAWN_BACKOFF_MAX_MS);
 });
 
@@ -125,6 +130,10 @@ test('after a worker was ready once, a load failure is a crash loop with back-of
   h.event({ type: 'ready', pid });
   h.now += 1000;
   h.event({ type: 'exited', pid, code: ExitCode.APP_LOAD_FAILED, signal: null });
+  assert.equal(h.state.mode, 'running');
+  const [again] = h.step().spawned;
+  h.now += 100;
+  h.event({ type: 'exited', pid: again, code: ExitCode.APP_LOAD_FAILED, signal: null });
   assert.equal(h.state.mode, 'running');
   const d = h.step();
   assert.equal(d.spawned.length, 0);
@@ -173,6 +182,8 @@ test('a fast stop overtakes a graceful one; a graceful one never downgrades a fa
 
 test('a failed spawn backs off like a crash', () => {
   const h = new Harness(1);
+  h.event({ type: 'spawn_failed', slot: 1, error: 'EAGAIN' });
+  assert.equal(reconcile(h.state, h.now).actions.length, 1, 'the first failure is retried at once');
   h.event({ type: 'spawn_failed', slot: 1, error: 'EAGAIN' });
   const d = reconcile(h.state, h.now);
   assert.equal(d.actions.length, 0);

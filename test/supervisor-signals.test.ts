@@ -86,9 +86,32 @@ test('a crash loop after start-up is logged with its exit reason and backs off',
       delays.push(Number(m[1]));
       await server.waitForOutput(/worker_ready/, 15_000, from);
     }
-    assert.ok(delays[0] > 0, 'a quick crash is not respawned at once');
-    assert.ok(delays[1] > delays[0] && delays[2] > delays[1], `no back-off: ${delays}`);
+    assert.equal(delays[0], 0, 'a first crash is respawned at once');
+    assert.ok(delays[1] > 0 && delays[2] > delays[1], `no back-off: ${delays}`);
     assert.equal(server.child.exitCode, null, 'the master keeps running');
+  } finally {
+    await server.stop();
+  }
+});
+
+test('SIGTERM: connections waiting in the listen queue are served before the workers stop', async () => {
+  const server = await startServer({ app: 'lifecycle-app.js', workers: 1 });
+  try {
+    const [worker] = servingPids(server.output());
+    // The worker is frozen, so these connections wait in the listen queue, requests sent.
+    process.kill(worker, 'SIGSTOP');
+    const queued = Array.from({ length: 20 }, () =>
+      rawExchange(server.socketPath, packet(nginxVars('GET', '/')), { timeoutMs: 15_000 }),
+    );
+    await sleep(300);
+    process.kill(server.pid, 'SIGTERM');
+    await server.waitForOutput(/stopping mode=graceful reason=SIGTERM/);
+    await sleep(200);
+    process.kill(worker, 'SIGCONT');
+    const answers = await Promise.all(queued);
+    const statuses = answers.map((a) => (a.data.length > 0 ? Number(a.data.toString('latin1').slice(9, 12)) : 0));
+    assert.deepEqual(statuses, Array(20).fill(200), 'queued connections were dropped');
+    assert.equal((await server.waitExit()).code, 0);
   } finally {
     await server.stop();
   }

@@ -17,6 +17,10 @@ import { requestLimit } from '../src/supervisor/request-limit';
 import { touched, TouchReloadWatcher } from '../src/supervisor/touch-reload';
 import type { Exchange, ExchangeEvents } from '../src/worker/exchange';
 import type { Logger, LogFields } from '../src/log';
+import { keepDraining, BACKLOG_DRAIN_MAX_MS, BACKLOG_DRAIN_BLIND_MS } from '../src/worker/backlog-drain';
+import { loadAddon } from '../src/addon';
+import * as net from 'node:net';
+import { openSocket } from '../src/supervisor/sockets';
 
 class FakeLog implements Logger {
   lines: { level: string; event: string; fields?: LogFields }[] = [];
@@ -193,6 +197,37 @@ test('touch-reload watcher: reports each change of a real file once', () => {
     assert.equal(seen.length, 2);
   } finally {
     watcher.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('backlog drain: keep accepting while a queue holds a connection, within the bound; blind without a probe', () => {
+  assert.equal(keepDraining([1, 0], 0, true), true);
+  assert.equal(keepDraining([0, 0], 0, true), false);
+  assert.equal(keepDraining([-9], 0, true), false, 'an fd that cannot be probed counts as empty');
+  assert.equal(keepDraining([1], BACKLOG_DRAIN_MAX_MS, true), false, 'bounded under steady traffic');
+  assert.equal(keepDraining([], BACKLOG_DRAIN_BLIND_MS - 1, false), true);
+  assert.equal(keepDraining([], BACKLOG_DRAIN_BLIND_MS, false), false);
+});
+
+test('hasPending (addon): 1 with a connection in the queue, 0 without, a negative errno for a bad fd', async () => {
+  const addon = loadAddon();
+  assert.ok(addon.ok, addon.ok ? '' : addon.reason);
+  const { hasPending } = addon.addon;
+  assert.equal(hasPending(-1), -22);
+  assert.equal(hasPending('3' as unknown as number), -22);
+  const dir = tempDir('uwsgi-ts-pending-');
+  const sockPath = path.join(dir, 's.sock');
+  // A listening socket as the master makes it: nobody in this process accepts on it.
+  const socket = await openSocket({ kind: 'unix', path: sockPath }, { backlog: 16, listenFd: addon.addon.listenFd });
+  try {
+    assert.equal(hasPending(socket.fd), 0);
+    const client = net.connect(sockPath);
+    await new Promise((r) => client.once('connect', r));
+    assert.equal(hasPending(socket.fd), 1);
+    client.destroy();
+  } finally {
+    socket.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -14,7 +14,7 @@ import { ExitCode } from '../exit-codes';
 /** A worker that lived at least this long before exiting was not crash-looping: its
  * slot's back-off starts over. */
 export const STABLE_UPTIME_MS = 10_000;
-/** First respawn delay after a quick crash; doubles per consecutive quick crash. */
+/** Respawn delay after the second quick crash in a row; doubles per further one. */
 export const RESPAWN_BACKOFF_BASE_MS = 250;
 /** Longest wait between respawns of a crash-looping slot. */
 export const RESPAWN_BACKOFF_MAX_MS = 30_000;
@@ -220,9 +220,11 @@ export function exitReason(code: number | null, signal: string | null): string {
   }
 }
 
+/** The first quick crash is respawned at once (a single kill -9 must not leave a slot
+ * empty for long); from the second in a row the delay doubles, up to the maximum. */
 export function backoffDelay(quickCrashes: number): number {
-  if (quickCrashes <= 0) return 0;
-  return Math.min(RESPAWN_BACKOFF_BASE_MS * 2 ** (quickCrashes - 1), RESPAWN_BACKOFF_MAX_MS);
+  if (quickCrashes <= 1) return 0;
+  return Math.min(RESPAWN_BACKOFF_BASE_MS * 2 ** (quickCrashes - 2), RESPAWN_BACKOFF_MAX_MS);
 }
 
 function isLoadFailure(code: number | null): boolean {

@@ -24,6 +24,7 @@ import { RequestDeadlines } from './request-deadline';
 import { LoopWatchdog } from './loop-watchdog';
 import type { RequestHandler } from './exchange';
 import { reopenLogs } from '../reopen-logs';
+import { drainBacklog } from './backlog-drain';
 import { dropPrivileges, processIdentityCalls, PrivilegeError } from '../supervisor/privileges';
 
 const settings = readWorkerSettings(process.env);
@@ -71,8 +72,15 @@ function gracefulStop(reason: string): void {
     return;
   }
   const t = transport;
-  t.onIdle = finishStop;
-  void t.stopAccepting();
+  const addon = loadAddon();
+  void drainBacklog(socketFds(), addon.ok ? addon.addon.hasPending : null).then(() => {
+    t.onIdle = finishStop;
+    void t.stopAccepting();
+  });
+}
+
+function socketFds(): number[] {
+  return Array.from({ length: settings.socketCount }, (_, i) => FIRST_SOCKET_FD + i);
 }
 
 function fastStop(reason: string): void {
@@ -183,8 +191,7 @@ async function main(): Promise<void> {
       note: 'without the native addon, connections over --max-connections are closed at accept instead of left in the backlog',
     });
   }
-  const fds = Array.from({ length: settings.socketCount }, (_, i) => FIRST_SOCKET_FD + i);
-  await t.listen(fds, settings.backlog);
+  await t.listen(socketFds(), settings.backlog);
   transport = t;
   phase = 'serving';
   log.info('ready', { app: app.description, transport: t.kind, parser: parser.kind, pid: process.pid });
