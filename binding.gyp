@@ -6,6 +6,8 @@
         "native/addon.cc",
         "native/parser_binding.cc",
         "native/socket_ops.cc",
+        "native/sock_diag.cc",
+        "native/sock_diag_binding.cc",
         "native/vars_parser.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -1,8 +1,8 @@
 /**
  * Vars parser micro benchmark: native vs TS parser on three packet sizes, two workloads.
  *
- *   npx tsc -p tsconfig.json && npm_config_nodedir=/usr npx node-gyp rebuild
- *   node dist/bench/parser.bench.js [--rounds 7] [--seconds 0.5]
+ *   npm run bench:parser -- [--rounds 7] [--seconds 0.5]
+ *   (after npm ci, which builds the addon; or node dist/bench/parser.bench.js once built)
  *
  * Workloads (per packet): "lazy-5" = parse + Environ.fromParser + getKnown of 5 keys
  * (REQUEST_METHOD, REQUEST_URI, HTTP_HOST, CONTENT_LENGTH, HTTP_USER_AGENT); "toObject" =
@@ -10,11 +10,13 @@
  * hits both alike; the table reports the median packets/s over the rounds.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Environ } from '../src/protocol/environ';
 import { K } from '../src/protocol/known-keys';
 import { createJsVarsParser, createNativeVarsParser, type VarsParser } from '../src/protocol/vars-parser';
 import { DEFAULT_MAX_VARS } from '../src/protocol/limits';
+import { median } from './e2e/report';
 
 /** dist/bench/parser.bench.js → the package root is two levels up. */
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
@@ -136,12 +138,6 @@ function measure(workload: Workload, parser: VarsParser, buf: Buffer, seconds: n
   return iterations / (Number(elapsed) / 1e9);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 function main(): void {
   const rounds = arg('rounds', 7);
   const seconds = arg('seconds', 0.5);
@@ -169,17 +165,23 @@ function main(): void {
   }
 
   const fmt = (pps: number): string => `${(pps / 1e6).toFixed(3)} M/s`;
+  const range = (list: number[]): string => `${(Math.min(...list) / 1e6).toFixed(2)}–${(Math.max(...list) / 1e6).toFixed(2)}`;
   const lines = [
-    `Node ${process.version}, ${rounds} interleaved rounds × ${seconds} s, median packets/s`,
+    `${new Date().toISOString()}, Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ` +
+      `load average ${os.loadavg()[0].toFixed(2)}; ${rounds} interleaved rounds × ${seconds} s, median packets/s (min–max over rounds)`,
     '',
     '| packet (vars block) | workload | native | TS | native/TS |',
     '|---|---|---:|---:|---:|',
   ];
   all.forEach(({ name }, c) => {
     WORKLOADS.forEach(([workloadName], w) => {
-      const native = median(results.get(key(c, w, 0)) ?? []);
-      const js = median(results.get(key(c, w, 1)) ?? []);
-      lines.push(`| ${name} | ${workloadName} | ${fmt(native)} | ${fmt(js)} | ${(native / js).toFixed(2)}× |`);
+      const nativeList = results.get(key(c, w, 0)) ?? [];
+      const jsList = results.get(key(c, w, 1)) ?? [];
+      const native = median(nativeList);
+      const js = median(jsList);
+      lines.push(
+        `| ${name} | ${workloadName} | ${fmt(native)} (${range(nativeList)}) | ${fmt(js)} (${range(jsList)}) | ${(native / js).toFixed(2)}× |`,
+      );
     });
   });
   process.stdout.write(lines.join('\n') + `\n\n(sink ${sink % 10})\n`);

@@ -12,4 +12,7 @@ napi_status RegisterParser(napi_env env, napi_value exports);
 // native/socket_ops.cc: listenFd(fd, backlog).
 napi_status RegisterSocketOps(napi_env env, napi_value exports);
 
+// native/sock_diag_binding.cc: listenQueue(fd, out).
+napi_status RegisterSockDiag(napi_env env, napi_value exports);
+
 }  // namespace uwsgi_ts

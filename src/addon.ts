@@ -15,6 +15,8 @@ export interface NativeAddon {
   knownKeys(): string[];
   /** listen(2) on an already bound socket fd; 0 or a negative errno. */
   listenFd(fd: number, backlog: number): number;
+  /** Listen queue of a listening socket via sock_diag: a ListenQueueStatus; fills out[0..2] with depth, max, errno. */
+  listenQueue(fd: number, out: Int32Array): number;
   /** dup(2) (close-on-exec) of a socket fd: the new fd, or a negative errno. */
   dupFd(fd: number): number;
   /** Whether a connection waits in a listening socket's queue: 1, 0, or a negative errno. */

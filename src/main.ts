@@ -45,6 +45,7 @@ export function masterOptions(config: Config, cwd: string, setup?: ProcessSetup)
     chownSocket: setup?.chownSocket,
     vacuum: setup?.vacuum,
     workerEnv: setup?.workerEnv,
+    metrics: config.metrics,
     pool: {
       workers: config.workers,
       minWorkers: Math.min(config.workers, config.minWorkers ?? 1),
@@ -75,6 +76,7 @@ export function masterOptions(config: Config, cwd: string, setup?: ProcessSetup)
       heartbeatMs,
       harakiriMs,
       orphanExitAfterMs: gracefulTimeoutMs,
+      metrics: config.metrics !== undefined,
       identity: setup?.identity ?? null,
     },
   };

@@ -130,6 +130,7 @@ describe('resolveConfig: precedence default < file (--ini, then --config) < env 
       chdir: undefined,
       env: undefined,
       app: 'app.js',
+      metrics: undefined,
       appListenTimeout: 30,
       config: undefined,
       ini: undefined,

@@ -53,6 +53,7 @@ describe('--print-config', () => {
         row('env', NOT_SET, 'default'),
         row('app', 'my app.js', `file ${config}`),
         row('app-listen-timeout', '30', 'default'),
+        row('metrics', NOT_SET, 'default'),
         row('config', config, 'cli --config'),
         row('ini', NOT_SET, 'default'),
         row('print-config', 'true', 'cli --print-config'),

@@ -33,6 +33,20 @@ function withFile<T>(name: string, text: string, use: (file: string) => T): T {
 }
 
 describe('process options', () => {
+  it('under systemd socket activation (LISTEN_PID = this process) --socket may be left out', () => {
+    const activation = { LISTEN_PID: String(process.pid), LISTEN_FDS: '1' };
+    const resolved = resolveConfig(['app.js'], activation, CWD);
+    assert.deepEqual(resolved.config.socket, []);
+    assert.equal(resolved.sources.socket, 'env LISTEN_FDS');
+    assert.deepEqual(resolveConfig(BASE, activation, CWD).config.socket, [{ kind: 'unix', path: '/run/app.sock' }]);
+    for (const env of [{ ...activation, LISTEN_PID: String(process.pid + 1) }, { ...activation, LISTEN_FDS: '0' }, {}]) {
+      assert.throws(
+        () => resolveConfig(['app.js'], env, CWD),
+        (error: unknown) => error instanceof ConfigError && error.code === ConfigErrorCode.MISSING && /no socket given/.test(error.message),
+      );
+    }
+  });
+
   it('vacuum is on by default; --no-vacuum, the env var or a file turn it off; the last flag wins', () => {
     assert.equal(resolveConfig(BASE, {}, CWD).config.vacuum, true);
     const off = resolveConfig([...BASE, '--no-vacuum'], {}, CWD);

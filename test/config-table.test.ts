@@ -61,6 +61,7 @@ export type TypeChecks = [
       | 'env'
       | 'app'
       | 'appListenTimeout'
+      | 'metrics'
       | 'config'
       | 'ini'
       | 'printConfig'

@@ -15,6 +15,7 @@ import {
   type PoolAction,
   type PoolConfig,
   type PoolEvent,
+  type LogAction,
   type PoolState,
 } from '../src/supervisor/pool';
 import { ExitCode } from '../src/exit-codes';
@@ -45,7 +46,11 @@ class Harness {
   worker(pid: number) {
     return this.state.workers.get(pid)!;
   }
+  /** The log lines the event produced (restart records are checked by actions()). */
   event(e: PoolEvent) {
+    return this.actions(e).filter((a): a is LogAction => a.type === 'log');
+  }
+  actions(e: PoolEvent) {
     return applyEvent(this.state, e, this.now);
   }
   /** Reconcile and carry out spawns as a real master would (recording 'spawned'). */
@@ -387,4 +392,41 @@ test('a graceful stop during a reload ends the reload and stops every worker, re
   const d = h.step();
   assert.deepEqual(h.signals(d.actions, 'SIGTERM').sort(), [a, n].sort());
   assert.equal(h.state.reload, null);
+});
+
+test('a crash is recorded as a restart with reason crash; an exit during a stop is not', () => {
+  const h = new Harness(2);
+  const [a, b] = h.step().spawned;
+  h.event({ type: 'ready', pid: a });
+  h.event({ type: 'ready', pid: b });
+  h.now += 100;
+  const crash = h.actions({ type: 'exited', pid: a, code: 1, signal: null });
+  assert.deepEqual(crash.filter((x) => x.type === 'restart'), [{ type: 'restart', slot: 1, reason: 'crash' }]);
+  h.event({ type: 'stop', mode: 'graceful', reason: 'SIGTERM' });
+  const stopped = h.actions({ type: 'exited', pid: b, code: 0, signal: null });
+  assert.deepEqual(stopped.filter((x) => x.type === 'restart'), []);
+});
+
+test('recycles, reloads, harakiri and scale-down are recorded as restarts with their reason', () => {
+  const h = new Harness(2, 30_000, { harakiriMs: 1000, heartbeatMs: 250, reloadOnRssBytes: 10 });
+  const [a, b] = h.boot();
+  h.beat(a, { maxRequestsReached: true });
+  let d = h.step();
+  h.event({ type: 'ready', pid: d.spawned[0] });
+  d = h.step();
+  assert.deepEqual(d.actions.filter((x) => x.type === 'restart'), [{ type: 'restart', slot: 1, reason: 'max-requests' }]);
+  h.beat(b, { rssBytes: 11 });
+  d = h.step();
+  h.event({ type: 'ready', pid: d.spawned[0] });
+  d = h.step();
+  assert.deepEqual(d.actions.filter((x) => x.type === 'restart'), [{ type: 'restart', slot: 2, reason: 'rss' }]);
+  const reload = h.actions({ type: 'reload', reason: 'SIGHUP' });
+  assert.ok(reload.some((x) => x.type === 'reload_started'));
+  h.now += 1251;
+  d = h.step();
+  assert.ok(d.actions.some((x) => x.type === 'harakiri' && x.kind === 'loop'));
+  assert.ok(d.actions.some((x) => x.type === 'restart' && x.reason === 'harakiri'));
+  h.event({ type: 'scale', delta: -1, reason: 'SIGTTOU' });
+  assert.ok(h.step().actions.some((x) => x.type === 'restart' && x.reason === 'scale'));
+  assert.ok(h.actions({ type: 'reopen_logs', reason: 'SIGUSR1' }).some((x) => x.type === 'reopen_logs'));
 });

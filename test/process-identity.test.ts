@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startServer, tempDir, ROOT, type ServerProcess } from './helpers/server';
+import { spawnSync } from 'node:child_process';
+import { BIN, FIXTURE_APPS, startServer, tempDir, ROOT, type ServerProcess } from './helpers/server';
 import { uwsgiRequest } from './helpers/uwsgi-client';
 import { lookupGroup, lookupUser } from '../src/supervisor/accounts';
 import { readSomaxconn } from '../src/supervisor/somaxconn';
@@ -216,5 +217,26 @@ test('a --listen above net.core.somaxconn is reported with the sysctl to raise',
     assert.doesNotMatch(fits.output(), /listen_backlog_capped/);
   } finally {
     await fits.stop();
+  }
+});
+
+test('a master that is not root cannot switch users or chown its socket: exit code 7 with the reason', async () => {
+  const dir = tempDir();
+  fs.chmodSync(dir, 0o777);
+  try {
+    const run = (args: string[]) =>
+      spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, BIN, '--socket', path.join(dir, 'app.sock'), ...args, path.join(FIXTURE_APPS, 'identity.js')], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+    const uid = run(['--uid', 'root']);
+    assert.equal(uid.status, 7, uid.stderr);
+    assert.match(uid.stderr, /privileges_failed code=UWSGI_TS_PRIVILEGES_NOT_PERMITTED error="switching the workers to uid 0 needs root, and the master runs as uid 65534"/);
+    const chown = run(['--chown-socket', 'root']);
+    assert.equal(chown.status, 7, chown.stderr);
+    assert.match(chown.stderr, /privileges_failed code=UWSGI_TS_PRIVILEGES_NOT_PERMITTED error="--chown-socket: cannot change the owner of .*app\.sock to 0:-1: EPERM/);
+    assert.deepEqual(fs.readdirSync(dir), [], 'files left behind');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -185,6 +185,20 @@ test('systemd activation: --socket addresses use the activated fds, unnamed ones
   }
 });
 
+test('systemd activation without any --socket serves the activated socket', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'only.sock');
+  const run = activated([file], []);
+  try {
+    await run.waitFor(/Listening on .* as 3/);
+    assert.equal((await firstRequest(file)).status, 200);
+    assert.match(run.output(), /sockets="fd:3\(systemd unix:.*only\.sock\)"/);
+  } finally {
+    await run.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('fd://N names an inherited socket; a missing or non-socket fd is refused with exit code 5', async () => {
   const dir = tempDir();
   const file = path.join(dir, 'fd.sock');

@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import { startServer, tempDir } from './helpers/server';
 import { freePort } from './helpers/nginx';
 import { uwsgiRequest } from './helpers/uwsgi-client';
+import * as net from 'node:net';
+import { probeVerdict } from '../src/supervisor/sockets';
 
 test('TCP on [::1]:PORT', async () => {
   const port = await freePort();
@@ -54,5 +56,59 @@ test('vacuum removes only its own socket file: a newer master on the same path k
     assert.equal(fs.existsSync(file), false, 'the new master left its socket behind');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('probeVerdict: only a refused connection makes a socket file stale', () => {
+  assert.deepEqual(probeVerdict('ECONNREFUSED'), { stale: true });
+  assert.deepEqual(probeVerdict('ENOENT'), { stale: true });
+  assert.equal(probeVerdict('connected').stale, false);
+  assert.match((probeVerdict('EAGAIN') as { reason: string }).reason, /listen queue is full/);
+  assert.match((probeVerdict('EACCES') as { reason: string }).reason, /failed with EACCES, so it may be in use/);
+});
+
+/** Opens connections to `file` until one is refused with EAGAIN (the queue is full). */
+async function fillBacklog(file: string, most = 200): Promise<net.Socket[]> {
+  const open: net.Socket[] = [];
+  for (let i = 0; i < most; i++) {
+    const outcome = await new Promise<string>((resolve) => {
+      const socket = net.connect({ path: file }, () => resolve('connected'));
+      socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+      open.push(socket);
+    });
+    if (outcome === 'EAGAIN') return open;
+    assert.equal(outcome, 'connected');
+  }
+  throw new Error(`the listen queue never filled after ${most} connections`);
+}
+
+test('a live server whose listen queue is full is not taken for a stale one', async () => {
+  const server = await startServer({ app: 'echo.js', args: ['--listen', '2'] });
+  const worker = Number(/worker_ready slot=\d+ pid=(\d+)/.exec(server.output())![1]);
+  let waiting: net.Socket[] = [];
+  try {
+    process.kill(worker, 'SIGSTOP');
+    try {
+      waiting = await fillBacklog(server.socketPath);
+      const clash = await startServer({ app: 'echo.js', waitReady: 0, args: ['--socket', server.socketPath] });
+      try {
+        assert.equal((await clash.waitExit()).code, 5);
+        assert.match(clash.output(), /socket_failed code=UWSGI_TS_SOCKET_IN_USE error=".*app\.sock: another server is listening on it \(its listen queue is full\)/);
+      } finally {
+        await clash.stop('SIGKILL');
+      }
+    } finally {
+      process.kill(worker, 'SIGCONT');
+      for (const socket of waiting) socket.destroy();
+    }
+    // The resumed worker first drains the full queue; until then a connect may still get EAGAIN.
+    let status = 0;
+    for (let attempt = 0; attempt < 100 && status !== 200; attempt++) {
+      status = await uwsgiRequest(server.socketPath, 'GET', '/hello').then((r) => r.status, () => 0);
+      if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(status, 200, 'the first server lost its socket');
+  } finally {
+    await server.stop();
   }
 });

@@ -7,6 +7,7 @@ import { sourceOf, type Source, type ValueOrigin } from './origin';
 import type { RawSetting } from './setting';
 import { closestMatch } from './suggest';
 import { readUwsgiIni } from './uwsgi-ini';
+import { parseActivation } from '../supervisor/systemd-activation';
 
 /**
  * Resolves the configuration from its four sources, lowest precedence first:
@@ -129,7 +130,13 @@ function checkRequired(values: Partial<Record<OptionName, unknown>>): void {
 }
 
 /** Resolves from already-split command-line settings (see parseCommandLine). */
-export function resolveSettings(cliSettings: readonly RawSetting[], env: NodeJS.ProcessEnv, cwd: string): ResolvedConfig {
+export function resolveSettings(
+  cliSettings: readonly RawSetting[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  /** The process systemd's LISTEN_PID must name for its sockets to count as given. */
+  pid: number = process.pid,
+): ResolvedConfig {
   const warnings: string[] = [];
   const envLayer: Layer = { kind: 'env', settings: settingsFromEnv(env, warnings) };
   const cliLayer: Layer = { kind: 'cli', settings: cliSettings };
@@ -157,6 +164,12 @@ export function resolveSettings(cliSettings: readonly RawSetting[], env: NodeJS.
   const { values, sources } = resolveLayers([...fileLayers, envLayer, cliLayer]);
   if (ini !== undefined) values.ini = ini.file;
   if (config !== undefined) values.config = config.file;
+  const activation = parseActivation(env, pid);
+  if (values.socket === undefined && activation.ok && activation.sockets.length > 0) {
+    // systemd socket activation brings the sockets (the master serves every activated one).
+    values.socket = [];
+    sources.socket = 'env LISTEN_FDS';
+  }
   checkRequired(values);
   return { config: values as unknown as Config, sources, warnings: [...fileWarnings, ...warnings] };
 }

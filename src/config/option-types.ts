@@ -3,6 +3,7 @@ import { formatCidr, parseCidr, type Cidr } from '../worker/peer-allow-list';
 import { ConfigError, ConfigErrorCode } from './errors';
 import { describeOrigin, type ValueOrigin } from './origin';
 import { formatSocketAddress, parseSocketAddress, SOCKET_ADDRESS_FORMS, type SocketAddress } from './socket-address';
+import { formatMetricsAddress, METRICS_ADDRESS_FORMS, parseMetricsAddress, type MetricsAddress } from '../metrics/metrics-address';
 
 /**
  * The type of an option's value: how it is parsed from every source (a command-line
@@ -269,6 +270,21 @@ export function socketAddress(): OptionType<SocketAddress> {
       return result.ok ? ok(result.address) : fail(result.reason);
     },
     format: formatSocketAddress,
+  });
+}
+
+/** Where the metrics and status listener listens (metrics-address.ts); the type of --metrics. */
+export function metricsAddress(): OptionType<MetricsAddress> {
+  return scalar({
+    label: 'listener address',
+    expected: METRICS_ADDRESS_FORMS,
+    placeholder: '<address>',
+    json: ['string', 'number'],
+    attempt: (text) => {
+      const result = parseMetricsAddress(text);
+      return result.ok ? ok(result.address) : fail(result.reason);
+    },
+    format: formatMetricsAddress,
   });
 }
 

@@ -19,6 +19,7 @@ import {
   int,
   intOrAuto,
   list,
+  metricsAddress,
   octalMode,
   path,
   socketAddress,
@@ -37,7 +38,7 @@ import { PARSER_PREFERENCES } from '../protocol/vars-parser';
 import { LOOPBACK_CIDRS } from '../worker/peer-allow-list';
 
 /** The sections of --help and docs/options.md, in this order. */
-export const OPTION_GROUPS = ['Sockets', 'Workers', 'Process', 'Application', 'Meta'] as const;
+export const OPTION_GROUPS = ['Sockets', 'Workers', 'Process', 'Application', 'Logging and metrics', 'Meta'] as const;
 export type OptionGroup = (typeof OPTION_GROUPS)[number];
 
 /** What every entry declares; which sources can set an option follows from which names it has. */
@@ -114,7 +115,8 @@ export const OPTIONS = {
     type: list(socketAddress()),
     help:
       "Where to listen for nginx's uwsgi_pass: a unix socket path, HOST:PORT, [IPv6]:PORT or fd://N " +
-      '(a socket inherited from systemd); repeat it, or separate with commas, to listen on several.',
+      '(an inherited socket); repeat it, or separate with commas, to listen on several. Under systemd socket ' +
+      'activation every activated socket is served, and one whose address a --socket names is used for it.',
     group: 'Sockets',
     uwsgiKey: 'socket',
     uwsgiAliases: ['uwsgi-socket'],
@@ -433,6 +435,16 @@ export const OPTIONS = {
       'Seconds an app that exports nothing servable may take to call listen() on an HTTP server before the ' +
       'worker gives up (exit code 4).',
     group: 'Application',
+  }),
+  metrics: optional({
+    flag: '--metrics',
+    env: 'UWSGI_TS_METRICS',
+    configKey: 'metrics',
+    type: metricsAddress(),
+    help:
+      'Serve /metrics (Prometheus), /healthz, /readyz and /stats (for uwsgi-ts top) from the master on this ' +
+      'address: PORT or HOST:PORT (a bare port listens on loopback only) or a unix socket path.',
+    group: 'Logging and metrics',
   }),
   config: optional({
     flag: '--config',

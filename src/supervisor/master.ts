@@ -15,6 +15,9 @@ import { applyEvent, createPoolState, reconcile, type PoolAction, type PoolConfi
 import { requestLimit } from './request-limit';
 import { reopenLogs } from '../reopen-logs';
 import { TouchReloadWatcher } from './touch-reload';
+import type { MasterTelemetry } from '../metrics/master-telemetry';
+import type { MetricsAddress } from '../metrics/metrics-address';
+import type { ReportedWorkerState, SupervisorView } from '../metrics/master-metrics';
 import { WORKER_SETTINGS_ENV, type WorkerMessage, type WorkerSettings, type WorkerTuning } from '../worker/settings';
 
 export interface MasterOptions {
@@ -32,6 +35,8 @@ export interface MasterOptions {
   maxRequestsJitter: number;
   /** --touch-reload files. */
   touchReload: string[];
+  /** Serve /metrics, /healthz, /readyz and /stats here (--metrics). */
+  metrics?: MetricsAddress;
   /** Passed to every worker as is. */
   worker: WorkerTuning;
 }
@@ -77,6 +82,7 @@ export class Master {
   private resolveExit: ((code: number) => void) | null = null;
   private readonly signalHandlers: [NodeJS.Signals, () => void][] = [];
   private touchWatcher: TouchReloadWatcher | null = null;
+  private telemetry: MasterTelemetry | null = null;
 
   constructor(private readonly options: MasterOptions) {
     this.state = createPoolState(options.pool);
@@ -98,6 +104,20 @@ export class Master {
       }
       throw err;
     }
+    if (this.options.metrics !== undefined) {
+      // Loaded only with --metrics: prom-client takes 100-250 ms to load on a busy machine.
+      const { MasterTelemetry } = require('../metrics/master-telemetry') as typeof import('../metrics/master-telemetry');
+      const telemetry = new MasterTelemetry(this.options.metrics, this.supervisorView(), (pid) => this.children.get(pid));
+      try {
+        await telemetry.listen();
+      } catch (err) {
+        this.closeSockets();
+        this.log.error('metrics_listen_failed', { address: telemetry.name, error: (err as Error).message });
+        return ExitCode.SOCKET_FAILED;
+      }
+      this.telemetry = telemetry;
+      this.log.info('metrics_listening', { address: telemetry.name, paths: '/metrics,/healthz,/readyz,/stats' });
+    }
     this.log.info('starting', {
       app: this.options.worker.app,
       workers: this.options.pool.workers,
@@ -118,6 +138,8 @@ export class Master {
     const code = await exited;
     this.touchWatcher?.stop();
     this.uninstallSignals();
+    this.telemetry?.close();
+    this.telemetry = null;
     this.closeSockets();
     return code;
   }
@@ -136,6 +158,17 @@ export class Master {
       this.sockets.push(socket);
       if (socket.removeFile !== undefined) this.options.vacuum?.track(socket.name, socket.removeFile);
     }
+  }
+
+  /** What the metrics listener reads at scrape time. */
+  private supervisorView(): SupervisorView {
+    const stateName: Record<string, ReportedWorkerState> = { starting: 'starting', ready: 'ready', stopping: 'draining' };
+    return {
+      workers: () => [...this.state.workers.values()].map((w) => ({ slot: w.slot, pid: w.pid, state: stateName[w.state] ?? 'draining' })),
+      sockets: () => this.sockets.map((s) => ({ name: s.name, fd: s.fd })),
+      target: () => this.state.target,
+      stopping: () => this.state.mode === 'stopping',
+    };
   }
 
   private closeSockets(): void {
@@ -193,6 +226,15 @@ export class Master {
           break;
         case 'spawn':
           this.spawnWorker(action.slot);
+          break;
+        case 'restart':
+          this.telemetry?.recordRestart(action.slot, action.reason);
+          break;
+        case 'reload_started':
+          this.telemetry?.recordReload();
+          break;
+        case 'harakiri':
+          this.telemetry?.recordHarakiri(action.slot, action.kind);
           break;
         case 'signal':
           try {
@@ -257,6 +299,7 @@ export class Master {
     this.children.set(pid, child);
     this.record({ type: 'spawned', slot, pid });
     child.on('message', (message: WorkerMessage) => {
+      if (this.telemetry?.onWorkerMessage(pid, message)) return;
       if (message?.type === 'ready') this.record({ type: 'ready', pid });
       else if (message?.type === 'beat') this.record(beatEvent(pid, message));
     });

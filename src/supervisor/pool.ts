@@ -10,6 +10,7 @@
  * requests and exits). So a slot is never without a ready worker because of a recycle.
  */
 import { ExitCode } from '../exit-codes';
+import type { HarakiriKind, RestartReason } from '../metrics/master-metrics';
 
 /** A worker that lived at least this long before exiting was not crash-looping: its
  * slot's back-off starts over. */
@@ -161,9 +162,15 @@ export type LogAction = {
 
 export type WorkerSignal = 'SIGTERM' | 'SIGINT' | 'SIGKILL';
 
+/** A worker is being replaced, and why (counted in the metrics). */
+export type RestartAction = { type: 'restart'; slot: number; reason: RestartReason };
+
 export type PoolAction =
   | { type: 'spawn'; slot: number }
+  | RestartAction
   | { type: 'signal'; pid: number; signal: WorkerSignal }
+  | { type: 'reload_started' }
+  | { type: 'harakiri'; slot: number; kind: HarakiriKind }
   | { type: 'reopen_logs' }
   | { type: 'exit'; code: number }
   | LogAction;
@@ -257,11 +264,11 @@ function workerFields(w: WorkerEntry): LogAction['fields'] {
   return { slot: w.slot, pid: w.pid };
 }
 
-function onExited(state: PoolState, w: WorkerEntry, code: number | null, signal: string | null, now: number): LogAction[] {
+function onExited(state: PoolState, w: WorkerEntry, code: number | null, signal: string | null, now: number): EventOutput[] {
   const reason = exitReason(code, signal);
   const fields = { ...workerFields(w), code, signal, reason, uptime_ms: now - w.spawnedAt };
   if (state.mode === 'stopping' || w.state === 'stopping') return [log('info', 'worker_exited', fields)];
-  const logs: LogAction[] = [];
+  const logs: EventOutput[] = [];
   if (isLoadFailure(code) && !state.everReady) {
     // The app cannot start at all: stop instead of a respawn storm, and say why.
     state.exitCode = code!;
@@ -279,6 +286,7 @@ function onExited(state: PoolState, w: WorkerEntry, code: number | null, signal:
   h.quickCrashes = now - w.spawnedAt < STABLE_UPTIME_MS ? h.quickCrashes + 1 : 0;
   h.nextSpawnAt = now + backoffDelay(h.quickCrashes);
   logs.unshift(log(h.quickCrashes > 1 ? 'error' : 'warn', 'worker_exited', { ...fields, respawn_in_ms: h.nextSpawnAt - now }));
+  logs.push({ type: 'restart', slot: w.slot, reason: 'crash' });
   return logs;
 }
 
@@ -302,8 +310,12 @@ function onBeat(state: PoolState, w: WorkerEntry, e: Extract<PoolEvent, { type: 
   return [];
 }
 
-/** Folds one event into the state; returns the log lines it deserves. */
-export function applyEvent(state: PoolState, event: PoolEvent, now: number): LogAction[] {
+/** What folding an event gives: log lines, and the restarts and reloads it means (for the metrics). */
+export type EventOutput = LogAction | RestartAction | { type: 'reload_started' } | { type: 'reopen_logs' };
+
+/** Folds one event into the state; returns the log lines it deserves and the restarts
+ * and reloads it means. */
+export function applyEvent(state: PoolState, event: PoolEvent, now: number): EventOutput[] {
   switch (event.type) {
     case 'spawned':
       state.workers.set(event.pid, {
@@ -363,7 +375,10 @@ export function applyEvent(state: PoolState, event: PoolEvent, now: number): Log
       for (const w of state.workers.values()) if (w.replace === 'reload') w.replace = null;
       state.generation++;
       state.reload = { generation: state.generation, reason: event.reason, startedAt: now };
-      return [log('info', 'reload_started', { reason: event.reason, generation: state.generation, workers: live(state).length })];
+      return [
+        log('info', 'reload_started', { reason: event.reason, generation: state.generation, workers: live(state).length }),
+        { type: 'reload_started' },
+      ];
     }
     case 'scale': {
       if (state.mode !== 'running') return [];
@@ -378,7 +393,7 @@ export function applyEvent(state: PoolState, event: PoolEvent, now: number): Log
       return [log('info', 'scale', { reason: event.reason, workers: next })];
     }
     case 'reopen_logs':
-      return [log('info', 'reopen_logs', { reason: event.reason })];
+      return [log('info', 'reopen_logs', { reason: event.reason }), { type: 'reopen_logs' }];
   }
 }
 
@@ -448,6 +463,8 @@ function checkLiveness(state: PoolState, now: number, actions: PoolAction[]): nu
         in_flight: w.inFlight,
         note: "the worker's own harakiri log line names the request and the JS stack",
       }),
+      { type: 'harakiri', slot: w.slot, kind: 'loop' },
+      { type: 'restart', slot: w.slot, reason: 'harakiri' },
       stopWorker(w, now, state.config.harakiriGraceMs),
     );
   }
@@ -505,7 +522,11 @@ export function reconcile(state: PoolState, now: number): Decision {
   // Slots above the target (scaled down): their workers stop; in-flight requests finish.
   for (const w of live(state)) {
     if (w.slot > state.target) {
-      actions.push(log('info', 'worker_retire', { ...workerFields(w), reason: 'scale-down' }), stopWorker(w, now, state.config.gracefulTimeoutMs));
+      actions.push(
+        log('info', 'worker_retire', { ...workerFields(w), reason: 'scale-down' }),
+        { type: 'restart', slot: w.slot, reason: 'scale' },
+        stopWorker(w, now, state.config.gracefulTimeoutMs),
+      );
     }
   }
 
@@ -535,6 +556,7 @@ export function reconcile(state: PoolState, now: number): Decision {
     if (old !== undefined && fresh.state === 'ready') {
       actions.push(
         log('info', 'worker_retire', { ...workerFields(old), reason: old.replace, replaced_by: fresh.pid }),
+        { type: 'restart', slot: old.slot, reason: old.replace! },
         stopWorker(old, now, state.config.gracefulTimeoutMs),
       );
     }

@@ -61,15 +61,35 @@ export function socketName(spec: SocketSpec): string {
   }
 }
 
-/** Does anything accept connections on this unix socket path? */
-function probeUnixSocket(path: string): Promise<'live' | 'stale'> {
+/**
+ * What a connect() to an existing socket file says about it. Only ECONNREFUSED proves
+ * that nobody listens (the server died and left its file): that file is stale and
+ * replaced. EAGAIN is a live server whose listen queue is full, the very moment not to
+ * take its path away; any other failure (EACCES…) cannot tell, so the file is left alone.
+ */
+export function probeVerdict(outcome: 'connected' | string): { stale: true } | { stale: false; reason: string } {
+  switch (outcome) {
+    case 'connected':
+      return { stale: false, reason: 'another server is listening on it' };
+    case 'ECONNREFUSED':
+    case 'ENOENT':
+      return { stale: true };
+    case 'EAGAIN':
+      return { stale: false, reason: 'another server is listening on it (its listen queue is full)' };
+    default:
+      return { stale: false, reason: `connecting to it to check for a server failed with ${outcome}, so it may be in use` };
+  }
+}
+
+/** Connects to a unix socket path once: 'connected' or the errno code. */
+function probeUnixSocket(path: string): Promise<string> {
   return new Promise((resolve) => {
     const probe = net.connect({ path });
     probe.once('connect', () => {
       probe.destroy();
-      resolve('live');
+      resolve('connected');
     });
-    probe.once('error', () => resolve('stale'));
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? String(err)));
   });
 }
 
@@ -83,10 +103,11 @@ async function clearStaleSocketFile(path: string): Promise<void> {
   if (!st.isSocket()) {
     throw new SocketError('UWSGI_TS_SOCKET_NOT_A_SOCKET', `${path} exists and is not a socket: refusing to replace it`);
   }
-  if ((await probeUnixSocket(path)) === 'live') {
-    throw new SocketError('UWSGI_TS_SOCKET_IN_USE', `another server is listening on ${path}: stop it first or choose another --socket`);
+  const verdict = probeVerdict(await probeUnixSocket(path));
+  if (!verdict.stale) {
+    throw new SocketError('UWSGI_TS_SOCKET_IN_USE', `${path}: ${verdict.reason}: stop that server first or choose another --socket`);
   }
-  fs.unlinkSync(path);
+  fs.rmSync(path, { force: true });
 }
 
 function bindError(spec: SocketSpec, err: number): SocketError {

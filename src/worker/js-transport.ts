@@ -14,6 +14,9 @@ import { DRAIN_MAX_BYTES, DRAIN_TIMEOUT_MS, MODIFIER1_PING, PING_REPLY } from '.
 import type { VarsParser } from '../protocol/vars-parser';
 import type { BodySink, Exchange, ExchangeEvents, ProtocolReporter, RequestHandler, WriteCallback } from './exchange';
 import { DeadlineSweeper, type DeadlineItem } from './deadline-sweeper';
+import { ObservedRequest, statusFromHead, type RequestObserver } from '../metrics/request-observer';
+import { K } from '../protocol/known-keys';
+import { performance } from 'node:perf_hooks';
 import type { PeerAllowList } from './peer-allow-list';
 import { AcceptAction, acceptAction } from './accept-gate';
 import { FdListener, type DupFd } from './fd-listener';
@@ -30,6 +33,8 @@ export interface TransportOptions {
   bodyIdleTimeoutMs: number;
   /** Peers a TCP socket accepts (unix sockets have no peer address and skip the check). */
   allowList: PeerAllowList;
+  /** Told about every request that parsed (metrics, request log); null: nobody watches. */
+  observer?: RequestObserver | null;
   /** Open connections at which the worker stops accepting until one closes (--max-connections; 0 = no limit). */
   maxConnections: number;
   /** dup(2) from the addon, which lets the JS transport pause accepting; null without the addon. */
@@ -64,6 +69,9 @@ class ClientAbortError extends Error {
   }
 }
 
+/** modifier1, datasize (2 bytes), modifier2. */
+const PACKET_HEADER_BYTES = 4;
+
 const NOOP_EVENTS: ExchangeEvents = { onDrain() {}, onAbort() {}, onClose() {} };
 
 class JsExchange implements Exchange, DeadlineItem {
@@ -82,6 +90,8 @@ class JsExchange implements Exchange, DeadlineItem {
   private dispatched = false;
   private responseEnded = false;
   private drainedBytes = 0;
+  /** The request as observers see it, from the parsed packet to the close. */
+  private observed: ObservedRequest | null = null;
 
   constructor(
     private readonly socket: net.Socket,
@@ -137,6 +147,11 @@ class JsExchange implements Exchange, DeadlineItem {
     if (this.aborted || this.phase === Phase.CLOSED) {
       if (cb) process.nextTick(cb, new ClientAbortError('write after the connection closed'));
       return true;
+    }
+    const observed = this.observed;
+    if (observed !== null) {
+      if (observed.status === 0) observed.status = statusFromHead(chunk);
+      observed.bytesOut += typeof chunk === 'string' ? Buffer.byteLength(chunk, encoding) : chunk.length;
     }
     return this.socket.write(chunk, encoding as BufferEncoding, cb);
   }
@@ -216,11 +231,13 @@ class JsExchange implements Exchange, DeadlineItem {
     const head = readRequestHead(this.environ, limitPost);
     this.phase = Phase.BODY;
     this.transport.sweeper.disarm(this);
+    const observer = this.transport.options.observer;
+    if (observer) this.beginObserved(observer, assembler.blockEnd - assembler.blockStart);
     if (isBadRequest(head)) {
       reporter.badRequest(head.status, head.code, head.detail);
       this.bodyRemaining = head.drainBytes;
       this.dispatched = true;
-      this.socket.write(simpleResponse(head.status));
+      this.write(simpleResponse(head.status), undefined);
       this.end();
       return;
     }
@@ -235,10 +252,27 @@ class JsExchange implements Exchange, DeadlineItem {
     this.transport.options.onRequest(this);
   }
 
+  /** The uwsgi header (4 bytes) and the vars block count as request bytes, then the body
+   * as it arrives. */
+  private beginObserved(observer: RequestObserver, varsBlockBytes: number): void {
+    const env = this.environ;
+    const observed = new ObservedRequest(
+      env.getKnown(K.REQUEST_METHOD) ?? '',
+      env.getKnown(K.REQUEST_URI) ?? env.getKnown(K.PATH_INFO) ?? '',
+      env.getKnown(K.REMOTE_ADDR) ?? '',
+      performance.now(),
+    );
+    // Body bytes, including those that came with the packet, are counted in onBodyBytes.
+    observed.bytesIn = PACKET_HEADER_BYTES + varsBlockBytes;
+    this.observed = observed;
+    observer.begin(observed);
+  }
+
   private onBodyBytes(chunk: Buffer): void {
     if (this.bodyRemaining === 0) return; // bytes past the body are never parsed
     if (chunk.length > this.bodyRemaining) chunk = chunk.subarray(0, this.bodyRemaining);
     this.bodyRemaining -= chunk.length;
+    if (this.observed !== null) this.observed.bytesIn += chunk.length;
     if (this.responseEnded) {
       this.drainedBytes += chunk.length;
       if (this.bodyRemaining === 0) {
@@ -291,6 +325,13 @@ class JsExchange implements Exchange, DeadlineItem {
     this.phase = Phase.CLOSED;
     this.transport.sweeper.disarm(this);
     this.transport.connectionClosed(this);
+    const observed = this.observed;
+    if (observed !== null) {
+      this.observed = null;
+      observed.aborted = this.aborted;
+      observed.endedAt = performance.now();
+      this.transport.options.observer!.end(observed);
+    }
     if (this.dispatched) this.events.onClose();
   }
 

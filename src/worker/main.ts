@@ -16,6 +16,7 @@ import { JsTransport, type Transport } from './js-transport';
 import { ListenCapture } from './listen-capture';
 import { ProtocolCounters } from './protocol-counters';
 import { PeerAllowList } from './peer-allow-list';
+import { startWorkerTelemetry } from '../metrics/worker-telemetry';
 import { FIRST_SOCKET_FD, readWorkerSettings, type WorkerMessage } from './settings';
 import { Heartbeat, type BeatSample } from './heartbeat';
 import { performance } from 'node:perf_hooks';
@@ -172,6 +173,7 @@ async function main(): Promise<void> {
   }
   if (phase !== 'booting') return;
   const counters = new ProtocolCounters(log);
+  const telemetry = startWorkerTelemetry(settings, counters);
   const addon = loadAddon();
   const t = new JsTransport({
     parser,
@@ -182,6 +184,7 @@ async function main(): Promise<void> {
     headDeadlineMs: settings.headDeadlineMs,
     bodyIdleTimeoutMs: settings.bodyIdleTimeoutMs,
     allowList: new PeerAllowList(settings.allowFrom),
+    observer: telemetry.observer,
     maxConnections: settings.maxConnections,
     dupFd: addon.ok ? addon.addon.dupFd : null,
   });

@@ -33,6 +33,8 @@ export interface WorkerTuning {
   harakiriMs: number | null;
   /** After the master went away: in-flight requests get this long, then the worker exits. */
   orphanExitAfterMs: number;
+  /** The master serves /metrics and /stats: keep request counters and answer collects. */
+  metrics: boolean;
   /** --uid/--gid, resolved by the master: the worker switches to it before loading the app. */
   identity: Identity | null;
 }

@@ -1,0 +1,197 @@
+/**
+ * End-to-end benchmark: real nginx + wrk on loopback in front of each backend (uwsgi-ts
+ * on both I/O paths, uwsgi-ts with an Express app, node:http behind proxy_pass with
+ * upstream keepalive, uWSGI's C core with a Python WSGI app, and nginx alone as the
+ * ceiling), one worker process each. Rounds are interleaved (every backend once per case
+ * per round, in a rotating order) and the report gives medians.
+ *
+ *   npm run bench:e2e -- [--rounds 3] [--duration 5] [--warmup 1] [--connections 50]
+ *                        [--backends a,b] [--cases hello,64k,post-1m] [--nginx-workers auto]
+ *                        [--out report.md] [--json samples.json] [--uwsgi-ts DIR]
+ *
+ * --uwsgi-ts DIR benchmarks the uwsgi-ts built in another checkout (its bin/uwsgi-ts.js)
+ * with this checkout's harness and apps.
+ *
+ * Needs the Debian packages nginx, wrk, uwsgi-core and uwsgi-plugin-python3.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { allBackends, type Backend, type BackendSpec } from './e2e/backends';
+import { findNginx, freePort, startNginx, type RunningNginx } from './e2e/nginx';
+import { cpuSeconds, processTree, readRssBytes } from './e2e/proc';
+import { caseTable, summarize, targets, targetTable, type Sample } from './e2e/report';
+import { runWrk } from './e2e/wrk';
+
+/** dist/bench/e2e.js → the package root is two levels up. */
+const ROOT = path.resolve(__dirname, '..', '..');
+const RSS_SAMPLE_MS = 250;
+
+interface BenchCase {
+  name: string;
+  path: string;
+  script?: string;
+}
+
+const CASES: BenchCase[] = [
+  { name: 'hello', path: '/' },
+  { name: '64k', path: '/64k' },
+  { name: 'post-1m', path: '/', script: path.join(ROOT, 'bench', 'apps', 'post-1m.lua') },
+];
+
+function arg(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 && at + 1 < process.argv.length ? process.argv[at + 1] : fallback;
+}
+
+function version(command: string, args: string[]): string {
+  // nginx -v writes to stderr, wrk -v exits 1: take whatever it printed.
+  const r = spawnSync(command, args, { encoding: 'utf8' });
+  if (r.error) return `${command}: not installed`;
+  return `${r.stdout}${r.stderr}`.trim().split('\n')[0];
+}
+
+function machine(): string[] {
+  const cpu = os.cpus()[0]?.model ?? 'unknown';
+  return [
+    `- date: ${new Date().toISOString()}`,
+    `- machine: ${os.cpus().length} CPUs (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, kernel ${os.release()}`,
+    `- load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (the machine is shared)`,
+    `- node ${process.version}; ${version('nginx', ['-v'])}; uWSGI ${version('uwsgi', ['--version'])}; ${version('wrk', ['-v'])}`,
+  ];
+}
+
+/** Largest summed RSS of the serving processes, sampled until stopped. */
+function rssSampler(backend: Backend): { stop(): number | null } {
+  if (backend.rootPid === null) return { stop: () => null };
+  let max = 0;
+  const sample = () => {
+    const total = backend.workerPids().reduce((sum, pid) => sum + readRssBytes(pid), 0);
+    if (total > max) max = total;
+  };
+  sample();
+  const timer = setInterval(sample, RSS_SAMPLE_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return max / 2 ** 20;
+    },
+  };
+}
+
+async function measure(
+  spec: BackendSpec,
+  backend: Backend,
+  port: number,
+  benchCase: BenchCase,
+  round: number,
+  nginx: RunningNginx,
+  o: { duration: number; warmup: number; connections: number },
+): Promise<Sample> {
+  const url = `http://127.0.0.1:${port}${benchCase.path}`;
+  const wrk = { url, connections: o.connections, threads: 1, script: benchCase.script };
+  if (o.warmup >= 1) await runWrk({ ...wrk, seconds: o.warmup });
+  const backendPids = backend.rootPid === null ? [] : processTree(backend.rootPid);
+  const nginxPids = processTree(nginx.pid);
+  const cpu0 = cpuSeconds(backendPids);
+  const nginx0 = cpuSeconds(nginxPids);
+  const rss = rssSampler(backend);
+  const r = await runWrk({ ...wrk, seconds: o.duration });
+  const workerRssMiB = rss.stop();
+  const cpu = cpuSeconds(backendPids) - cpu0;
+  const nginxCpu = cpuSeconds(nginxPids) - nginx0;
+  const requests = Math.max(r.requests, 1);
+  return {
+    backend: spec.name,
+    benchCase: benchCase.name,
+    round,
+    reqPerSec: r.reqPerSec,
+    p50Ms: r.p50Ms,
+    p99Ms: r.p99Ms,
+    errors: r.errors,
+    requests: r.requests,
+    cpuUsPerReq: backend.rootPid === null ? null : (cpu / requests) * 1e6,
+    cpuPercent: backend.rootPid === null ? null : (cpu / r.seconds) * 100,
+    nginxCpuUsPerReq: (nginxCpu / requests) * 1e6,
+    workerRssMiB,
+  };
+}
+
+async function main(): Promise<void> {
+  const rounds = Number(arg('rounds', '3'));
+  const duration = Number(arg('duration', '5'));
+  const warmup = Number(arg('warmup', '1'));
+  const connections = Number(arg('connections', '50'));
+  const nginxWorkers = arg('nginx-workers', 'auto');
+  const uwsgiTsRoot = path.resolve(arg('uwsgi-ts', ROOT));
+  const specs = allBackends(uwsgiTsRoot);
+  const wantedBackends = arg('backends', specs.map((s) => s.name).join(',')).split(',');
+  const wantedCases = arg('cases', CASES.map((c) => c.name).join(',')).split(',');
+  const chosen = specs.filter((s) => wantedBackends.includes(s.name));
+  const cases = CASES.filter((c) => wantedCases.includes(c.name));
+  const header = machine();
+  const { bin, uwsgiParams } = findNginx();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uwsgi-ts-bench-'));
+  const started: { spec: BackendSpec; backend: Backend; port: number }[] = [];
+  let nginx: RunningNginx | null = null;
+  const samples: Sample[] = [];
+  try {
+    for (const spec of chosen) {
+      process.stderr.write(`starting ${spec.name}\n`);
+      started.push({ spec, backend: await spec.start({ root: ROOT, uwsgiTsRoot, dir, uwsgiParams }), port: await freePort() });
+    }
+    nginx = await startNginx(bin, {
+      dir,
+      workers: nginxWorkers,
+      asRoot: process.getuid?.() === 0,
+      servers: started.map(({ backend, port }) => ({ port, ...backend })),
+    });
+    for (let round = 0; round < rounds; round++) {
+      for (const benchCase of cases) {
+        // Rotate the order every round so no backend always runs first (or last).
+        for (let i = 0; i < started.length; i++) {
+          const { spec, backend, port } = started[(i + round) % started.length];
+          const s = await measure(spec, backend, port, benchCase, round, nginx, { duration, warmup, connections });
+          samples.push(s);
+          process.stderr.write(
+            `round ${round + 1}/${rounds} ${benchCase.name} ${spec.name}: ${Math.round(s.reqPerSec)} req/s, ` +
+              `${s.cpuUsPerReq === null ? '–' : s.cpuUsPerReq.toFixed(1)} µs/req, errors ${s.errors}\n`,
+          );
+        }
+      }
+    }
+  } finally {
+    await nginx?.stop();
+    for (const { backend } of started) await backend.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+
+  const summaries = summarize(samples);
+  const order = chosen.map((s) => s.name);
+  const fast = order.includes('uwsgi-ts-native') ? 'uwsgi-ts-native' : 'uwsgi-ts-js';
+  const command = `node dist/bench/e2e.js ${process.argv.slice(2).join(' ')}`.trim();
+  const out = [
+    ...header,
+    `- command: \`${command}\` (${rounds} interleaved rounds, ${warmup} s warm-up + ${duration} s measured each; ` +
+      `wrk -t1 -c${connections}; nginx worker_processes ${nginxWorkers})`,
+    '',
+    'Backends:',
+    ...chosen.map((s) => `- ${s.name}: ${s.description}`),
+    '',
+  ];
+  for (const c of cases) out.push(`### ${c.name}`, '', caseTable(summaries, c.name, order), '');
+  out.push(`### Targets (medians of this run; the fast path is ${fast})`, '', targetTable(targets(summaries, fast)), '');
+  const report = out.join('\n');
+  process.stdout.write(report);
+  const outFile = arg('out', '');
+  if (outFile) fs.writeFileSync(outFile, report);
+  const jsonFile = arg('json', '');
+  if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify({ header, command, samples }, null, 1));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,31 @@
+/**
+ * The end-to-end benchmark runs: one short round of the hello case for the JS path and
+ * nginx alone, through the real harness (nginx, wrk, /proc), and its report has every row
+ * with numbers and no errors. Needs wrk (Debian package), like the benchmark itself.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { ROOT } from './helpers/server';
+
+test('bench:e2e produces a report: req/s, latency, CPU per request and RSS for each backend', () => {
+  const r = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'dist', 'bench', 'e2e.js'), '--rounds', '1', '--duration', '1', '--warmup', '1', '--cases', 'hello', '--backends', 'uwsgi-ts-js,nginx-return'],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
+  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  const row = (name: string) => r.stdout.split('\n').find((l) => l.startsWith(`| ${name} |`));
+  const js = row('uwsgi-ts-js')?.split('|').map((c) => c.trim());
+  assert.ok(js, r.stdout);
+  // | backend | req/s | min–max | p50 | p99 | CPU µs/req | CPU % | nginx µs/req | RSS | errors |
+  assert.ok(Number(js[2]) > 0, `req/s ${js[2]}`);
+  assert.ok(Number(js[6]) > 0, `backend CPU per request ${js[6]}`);
+  assert.ok(Number(js[9]) > 10, `worker RSS ${js[9]} MiB`);
+  assert.equal(js[10], '0', 'errors');
+  const ceiling = row('nginx-return')?.split('|').map((c) => c.trim());
+  assert.ok(ceiling && Number(ceiling[2]) > 0 && ceiling[6] === '–', r.stdout);
+  assert.match(r.stdout, /^- machine: \d+ CPUs/m);
+  assert.match(r.stdout, /### Targets/);
+});
