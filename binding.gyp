@@ -4,6 +4,9 @@
       "target_name": "uwsgi_ts",
       "sources": [
         "native/addon.cc",
+        "native/connection_path.cc",
+        "native/packet_frame.cc",
+        "native/peer_filter.cc",
         "native/parser_binding.cc",
         "native/socket_ops.cc",
         "native/sock_diag.cc",

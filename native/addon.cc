@@ -7,6 +7,7 @@ namespace {
 napi_value Init(napi_env env, napi_value exports) {
   if (uwsgi_ts::RegisterParser(env, exports) != napi_ok) return nullptr;
   if (uwsgi_ts::RegisterSocketOps(env, exports) != napi_ok) return nullptr;
+  if (uwsgi_ts::RegisterConnectionPath(env, exports) != napi_ok) return nullptr;
   if (uwsgi_ts::RegisterSockDiag(env, exports) != napi_ok) return nullptr;
   return exports;
 }

@@ -9,6 +9,10 @@ namespace uwsgi_ts {
 // parserInit(pairs, knownIndex, meta), parse(buf, start, end), knownKeys().
 napi_status RegisterParser(napi_env env, napi_value exports);
 
+// native/connection_path.cc: ioInit, ioListen, ioStop, ioOpen, ioWrite, ioPause,
+// ioResume, ioDestroy, ioDestroyAll (the native connection path).
+napi_status RegisterConnectionPath(napi_env env, napi_value exports);
+
 // native/socket_ops.cc: listenFd(fd, backlog).
 napi_status RegisterSocketOps(napi_env env, napi_value exports);
 

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 
 /** The addon's exported functions; each part adds its own (see native/addon.h). */
-export interface NativeAddon {
+export interface NativeAddon extends NativeIo {
   /** Registers the tables used by parse (once; a later call replaces them). */
   parserInit(pairs: Int32Array, knownIndex: Int32Array, meta: Int32Array): void;
   /** Parses buf[start, end) into the parserInit tables: pair count or a negative ParseStatus; never throws. */
@@ -21,6 +21,32 @@ export interface NativeAddon {
   dupFd(fd: number): number;
   /** Whether a connection waits in a listening socket's queue: 1, 0, or a negative errno. */
   hasPending(fd: number): number;
+}
+
+/** The native connection path (native/connection_path.cc; layout: src/worker/native-io-layout.ts). */
+export interface NativeIo {
+  ioInit(
+    arena: Uint8Array,
+    record: Int32Array,
+    pairs: Int32Array,
+    knownIndex: Int32Array,
+    meta: Int32Array,
+    onRequest: () => void,
+    onEvent: (type: number, index: number, gen: number, a: number, b: number) => void,
+    limits: Float64Array,
+  ): void;
+  /** Accepts on a listening fd; allowFrom ("addr/prefix") applies to TCP peers. 0 or a negative error. */
+  ioListen(fd: number, allowFrom: string[]): number;
+  /** Stops accepting; returns the open connection count (an IDLE event follows when it reaches 0). */
+  ioStop(): number;
+  ioOpen(): number;
+  /** Bytes still queued (>= 0), or WRITE_GONE / WRITE_CLOSED. */
+  ioWrite(index: number, gen: number, data: Uint8Array | null, end: boolean, drainLimit: number): number;
+  ioPause(index: number, gen: number): void;
+  ioResume(index: number, gen: number): void;
+  ioDestroy(index: number, gen: number): void;
+  ioDestroyAll(): void;
+  listenFd(fd: number, backlog: number): number;
 }
 
 export type AddonLoad = { ok: true; addon: NativeAddon } | { ok: false; reason: string };

@@ -7,6 +7,7 @@ import { ExitCode } from './exit-codes';
 import { loadConfig, type Config } from './config';
 import { Master, type MasterOptions } from './supervisor/master';
 import { loadAddon } from './addon';
+import { nativeIo } from './worker/transport-select';
 import { isLoopbackHost, formatCidr } from './worker/peer-allow-list';
 import { formatSocketAddress, type Source } from './config';
 import { heartbeatIntervalMs } from './worker/heartbeat';
@@ -64,6 +65,7 @@ export function masterOptions(config: Config, cwd: string, setup?: ProcessSetup)
       app: config.app,
       cwd,
       parser: config.parser,
+      io: config.io,
       backlog: config.listen,
       maxVarsBlock: config.bufferSize,
       maxVars: config.maxVars,
@@ -82,6 +84,7 @@ export function masterOptions(config: Config, cwd: string, setup?: ProcessSetup)
   };
 }
 
+
 export function main(argv: string[]): void {
   const outcome = loadConfig(argv, process.env, process.cwd());
   if (outcome.action === 'exit') {
@@ -98,6 +101,15 @@ export function main(argv: string[]): void {
     const addon = loadAddon();
     if (!addon.ok) {
       log.error('config_error', { option: '--parser', value: 'native', error: `the native addon is unavailable: ${addon.reason}` });
+      process.exitCode = ExitCode.USAGE;
+      return;
+    }
+  }
+  if (outcome.config.io === 'native') {
+    // Asked for explicitly: refuse to start rather than let every worker fail to boot.
+    const io = nativeIo();
+    if (!io.ok) {
+      log.error('config_error', { option: '--io', value: 'native', error: `the native connection path is unavailable: ${io.reason}` });
       process.exitCode = ExitCode.USAGE;
       return;
     }

@@ -123,6 +123,7 @@ describe('resolveConfig: precedence default < file (--ini, then --config) < env 
       harakiriGrace: 5,
       touchReload: undefined,
       parser: 'auto',
+      io: 'auto',
       vacuum: true,
       pidfile: undefined,
       uid: undefined,

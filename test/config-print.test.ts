@@ -45,6 +45,7 @@ describe('--print-config', () => {
         row('harakiri-grace', '5', 'default'),
         row('touch-reload', NOT_SET, 'default'),
         row('parser', 'native', 'env UWSGI_TS_PARSER'),
+        row('io', 'auto', 'default'),
         row('vacuum', 'true', 'default'),
         row('pidfile', NOT_SET, 'default'),
         row('uid', NOT_SET, 'default'),

@@ -53,6 +53,7 @@ export type TypeChecks = [
       | 'harakiriGrace'
       | 'touchReload'
       | 'parser'
+      | 'io'
       | 'vacuum'
       | 'pidfile'
       | 'uid'
@@ -71,6 +72,7 @@ export type TypeChecks = [
   Expect<Equal<Config['chmodSocket'], number | undefined>>,
   Expect<Equal<Config['workers'], number>>,
   Expect<Equal<Config['parser'], 'auto' | 'native' | 'js'>>,
+  Expect<Equal<Config['io'], 'auto' | 'native' | 'js'>>,
   Expect<Equal<Config['app'], string>>,
   Expect<Equal<Config['config'], string | undefined>>,
   Expect<Equal<Config['printConfig'], boolean>>,
@@ -82,9 +84,9 @@ export type TypeChecks = [
 ];
 
 const tuning = { allowFrom: [], vacuum: true, listen: 1024, socketTimeout: 60, bufferSize: 65535, maxVars: 1024, limitPost: 0, maxConnections: 1024, gracefulTimeout: 30, appListenTimeout: 30, maxRequestsJitter: 0, maxRecycling: 1, harakiriGrace: 5 };
-const complete: Config = { socket: [], workers: 1, parser: 'auto', app: 'a.js', printConfig: false, ...tuning };
+const complete: Config = { socket: [], workers: 1, parser: 'auto', io: 'auto', app: 'a.js', printConfig: false, ...tuning };
 // @ts-expect-error -- 'app' is required (presence: 'required'): a Config without it does not compile.
-const withoutApp: Config = { socket: [], workers: 1, parser: 'auto', printConfig: false, ...tuning };
+const withoutApp: Config = { socket: [], workers: 1, parser: 'auto', io: 'auto', printConfig: false, ...tuning };
 // @ts-expect-error -- no table entry declares 'threads': not a Config property.
 const extraKey: Config = { ...complete, threads: 4 };
 // @ts-expect-error -- a parser value outside the enum's choices.

@@ -144,7 +144,8 @@ describe('real workers', () => {
     const server = await startServer({
       app: 'echo.js',
       args: ['--max-connections', '2', '--socket-timeout', '60'],
-      env: { UWSGI_TS_NO_ADDON: '1' },
+      // Without the addon there is only the js path, whichever --io the suite runs with.
+      env: { UWSGI_TS_NO_ADDON: '1', UWSGI_TS_IO: 'auto' },
     });
     const idle: net.Socket[] = [];
     try {

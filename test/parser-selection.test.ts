@@ -5,22 +5,14 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { startServer } from './helpers/server';
-import { uwsgiRequest } from './helpers/uwsgi-client';
+import { assertServesEcho } from './helpers/serves-echo';
 import { ExitCode } from '../src/exit-codes';
-
-async function serves(socketPath: string): Promise<void> {
-  const get = await uwsgiRequest(socketPath, 'GET', '/info?x=1', { 'x-k': 'v' });
-  assert.equal(get.status, 200);
-  assert.equal(JSON.parse(get.body.toString()).headers['x-k'], 'v');
-  const post = await uwsgiRequest(socketPath, 'POST', '/digest', {}, 'hello');
-  assert.equal(JSON.parse(post.body.toString()).length, 5);
-}
 
 test('the native parser is the default when the addon is built', async () => {
   const server = await startServer({ app: 'echo.js' });
   try {
     assert.match(server.output(), /\] ready .*parser=native/);
-    await serves(server.socketPath);
+    await assertServesEcho(server.socketPath);
   } finally {
     await server.stop();
   }
@@ -30,16 +22,16 @@ test('--parser js serves the same requests with the TS parser', async () => {
   const server = await startServer({ app: 'echo.js', args: ['--parser', 'js'] });
   try {
     assert.match(server.output(), /\] ready .*parser=js/);
-    await serves(server.socketPath);
+    await assertServesEcho(server.socketPath);
   } finally {
     await server.stop();
   }
 });
 
 test('without the addon the workers fall back to the TS parser, saying why in one line', async () => {
-  const server = await startServer({ app: 'echo.js', workers: 1, env: { UWSGI_TS_NO_ADDON: '1' } });
+  const server = await startServer({ app: 'echo.js', workers: 1, env: { UWSGI_TS_NO_ADDON: '1', UWSGI_TS_IO: 'auto' } });
   try {
-    await serves(server.socketPath);
+    await assertServesEcho(server.socketPath);
     const fallbacks = server.output().match(/warn \[worker 1\] vars_parser_fallback .*reason="UWSGI_TS_NO_ADDON=1 is set"/g) ?? [];
     assert.equal(fallbacks.length, 1);
     assert.match(server.output(), /\] ready .*parser=js/);

@@ -240,3 +240,27 @@ test('a master that is not root cannot switch users or chown its socket: exit co
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('--chown-socket/--chmod-socket decide who may connect: nobody gets in through the group, not without it', async () => {
+  const connectAsNobody = (socket: string) =>
+    spawnSync(
+      'runuser',
+      ['-u', 'nobody', '--', process.execPath, '-e', `require('net').connect(${JSON.stringify(socket)}).on('connect', () => process.exit(0)).on('error', (e) => { console.log(e.code); process.exit(1); })`],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+  const open = await startServer({ app: 'identity.js', args: ['--chown-socket', `:${nobodyGroup.name}`, '--chmod-socket', '660'] });
+  const closed = await startServer({ app: 'identity.js', args: ['--chmod-socket', '660'] });
+  try {
+    for (const server of [open, closed]) fs.chmodSync(server.dir, 0o755);
+    const st = fs.statSync(open.socketPath);
+    assert.deepEqual([st.uid, st.gid], [0, nobody.gid]);
+    const allowed = connectAsNobody(open.socketPath);
+    assert.equal(allowed.status, 0, allowed.stdout + allowed.stderr);
+    const refused = connectAsNobody(closed.socketPath);
+    assert.equal(refused.status, 1);
+    assert.equal(refused.stdout.trim(), 'EACCES');
+  } finally {
+    await open.stop();
+    await closed.stop();
+  }
+});

@@ -112,3 +112,24 @@ test('a live server whose listen queue is full is not taken for a stale one', as
     await server.stop();
   }
 });
+
+test('a TCP port in use and a missing socket directory are refused with exit code 5 and the reason', async () => {
+  const busy = net.createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  const port = (busy.address() as net.AddressInfo).port;
+  const dir = tempDir();
+  try {
+    for (const [socket, pattern] of [
+      [`127.0.0.1:${port}`, new RegExp(`cannot bind tcp:127\\.0\\.0\\.1:${port}: EADDRINUSE, the address is in use: another server listens there`)],
+      [path.join(dir, 'missing', 'app.sock'), /cannot bind unix:.*missing\/app\.sock: ENOENT, the directory of the socket path does not exist/],
+    ] as const) {
+      const server = await startServer({ app: 'echo.js', waitReady: 0, args: ['--socket', socket] });
+      assert.equal((await server.waitExit()).code, 5);
+      assert.match(server.output(), pattern);
+      await server.stop();
+    }
+  } finally {
+    busy.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

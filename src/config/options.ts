@@ -36,6 +36,7 @@ import {
 import { APP_LISTEN_WAIT_MS } from '../worker/app-loader';
 import { PARSER_PREFERENCES } from '../protocol/vars-parser';
 import { LOOPBACK_CIDRS } from '../worker/peer-allow-list';
+import { IO_PREFERENCES } from '../worker/transport-select';
 
 /** The sections of --help and docs/options.md, in this order. */
 export const OPTION_GROUPS = ['Sockets', 'Workers', 'Process', 'Application', 'Logging and metrics', 'Meta'] as const;
@@ -348,6 +349,18 @@ export const OPTIONS = {
     help:
       'Which uwsgi packet parser the workers use: native (the C++ addon), js (the pure-TypeScript parser), ' +
       'or auto (native when the addon is built, js otherwise).',
+    group: 'Workers',
+  }),
+  io: withDefault({
+    flag: '--io',
+    env: 'UWSGI_TS_IO',
+    configKey: 'io',
+    type: enumOf(IO_PREFERENCES),
+    default: 'auto',
+    help:
+      'How the workers serve connections: native (accept, read, parse and write in the C++ addon on the ' +
+      "event loop, no socket object per request), js (node:net sockets), or auto (native when the addon is built, " +
+      'js otherwise).',
     group: 'Workers',
   }),
   vacuum: withDefault({

@@ -314,21 +314,21 @@ export class Environ {
 
   // ---- internals ----
 
-  /** Known id of pair i, or -1. */
-  private keyIdAt(i: number): number {
+  /** Known id of pair i (block order, repeats included; i < size), or -1 for an unknown key. */
+  keyIdAt(i: number): number {
     return this.table[this.pairs + i * PAIR_STRIDE + PAIR_KEY_ID];
   }
 
   /** Key string of pair i (a constant for known keys). */
-  private keyAt(i: number): string {
+  keyAt(i: number): string {
     const b = this.pairs + i * PAIR_STRIDE;
     const id = this.table[b + PAIR_KEY_ID];
     if (id >= 0) return KNOWN_KEYS[id];
     return this.block.substring(this.table[b + PAIR_KEY_START], this.table[b + PAIR_VALUE_START] - VALUE_LENGTH_SIZE);
   }
 
-  /** Raw value of pair i. */
-  private valueAt(i: number): string {
+  /** Raw value of pair i (not merged with repeats). */
+  valueAt(i: number): string {
     const b = this.pairs + i * PAIR_STRIDE;
     return this.block.substring(this.table[b + PAIR_VALUE_START], this.table[b + PAIR_VALUE_END]);
   }

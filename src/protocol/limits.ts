@@ -62,3 +62,14 @@ export const MAX_CONTENT_LENGTH_DIGITS = 15;
 /** Largest body length accepted when no --limit-post is set: the largest integer a JS
  * number holds exactly. Bodies are streamed, never buffered whole, so size alone is safe. */
 export const MAX_SAFE_CONTENT_LENGTH = Number.MAX_SAFE_INTEGER;
+
+/** The native connection path's first read takes up to this much request body along with
+ * the packet and hands it to the app with the request, so a small POST (nginx sends it in
+ * the same burst as the packet) needs no per-connection watcher; the rest of a larger body
+ * is streamed as it arrives. 64 KiB covers form posts and JSON APIs while bounding the
+ * shared read arena (packet + this). */
+export const INLINE_BODY_MAX_BYTES = 64 * 1024;
+
+/** Response bytes queued per connection before write() asks the app to wait for 'drain':
+ * net.Socket's default, which node:http apps are tuned to. */
+export const WRITE_HIGH_WATER_BYTES = 16 * 1024;

@@ -7,6 +7,9 @@
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as util from 'node:util';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { PrivilegeError, PrivilegeErrorCode } from './privileges';
 
 export type SocketSpec =
@@ -43,6 +46,8 @@ export interface ListeningSocket {
 interface ServerHandle {
   fd: number;
   close(): void;
+  /** TCP handles: fills `out` with the bound address; returns 0 or -errno. */
+  getsockname?(out: { address?: string; port?: number }): number;
 }
 
 type CreateServerHandle = (address: string | null, port: number, addressType: number, fd?: number) => ServerHandle | number;
@@ -110,14 +115,23 @@ async function clearStaleSocketFile(path: string): Promise<void> {
   fs.rmSync(path, { force: true });
 }
 
+/** What a bind/listen errno means for the operator, for the errors they can act on. */
+export const BIND_ERROR_HINTS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'the address is in use: another server listens there',
+  EACCES: 'permission denied: ports below 1024 need root (or CAP_NET_BIND_SERVICE), a unix socket a writable directory',
+  EADDRNOTAVAIL: 'no network interface of this machine has that address',
+  ENOENT: 'the directory of the socket path does not exist',
+};
+
 function bindError(spec: SocketSpec, err: number): SocketError {
-  const reason = err < 0 ? `${errnoName(err)}` : `error ${err}`;
-  return new SocketError('UWSGI_TS_SOCKET_BIND_FAILED', `cannot bind ${socketName(spec)}: ${reason}`);
+  const name = err < 0 ? errnoName(err) : `error ${err}`;
+  const hint = BIND_ERROR_HINTS[name];
+  return new SocketError('UWSGI_TS_SOCKET_BIND_FAILED', `cannot bind ${socketName(spec)}: ${hint === undefined ? name : `${name}, ${hint}`}`);
 }
 
 function errnoName(err: number): string {
   try {
-    return (require('node:util') as typeof import('node:util')).getSystemErrorName(err);
+    return util.getSystemErrorName(err);
   } catch {
     return String(err);
   }
@@ -176,6 +190,8 @@ export async function openSocket(spec: SocketSpec, options: OpenOptions): Promis
   if (spec.kind === 'fd') return inheritedSocket(spec);
   let handle: ServerHandle | number;
   if (spec.kind === 'unix') {
+    // libuv reports a missing directory as EACCES: check it first, to say what is wrong.
+    if (!fs.existsSync(path.dirname(path.resolve(spec.path)))) throw bindError(spec, -os.constants.errno.ENOENT);
     await clearStaleSocketFile(spec.path);
     handle = createServerHandle(spec.path, -1, -1);
   } else {
@@ -183,6 +199,15 @@ export async function openSocket(spec: SocketSpec, options: OpenOptions): Promis
   }
   if (typeof handle === 'number') throw bindError(spec, handle);
   const h = handle;
+  if (spec.kind === 'tcp') {
+    // libuv defers a bind's EADDRINUSE to its own listen(); the master listens with
+    // listen(2) on the fd, which would quietly bind an unbound socket to a random port.
+    const bound: { port?: number } = {};
+    if (h.getsockname?.(bound) !== 0 || bound.port !== spec.port) {
+      h.close();
+      throw bindError(spec, -(os.constants.errno.EADDRINUSE));
+    }
+  }
   let file: { path: string; dev: number; ino: number } | null = null;
   try {
     if (spec.kind === 'unix') {

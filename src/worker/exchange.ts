@@ -71,3 +71,12 @@ export interface ProtocolReporter {
 }
 
 export type RequestHandler = (exchange: Exchange) => void;
+
+/** Hands the body chunks that arrived before startBody() to the sink, in order, and
+ * asks the transport to pause whenever the sink says it is full. */
+export function deliverPending(sink: BodySink, pending: Buffer[] | null, pause: () => void): void {
+  if (pending === null) return;
+  for (const chunk of pending) {
+    if (!sink.onBodyData(chunk)) pause();
+  }
+}

@@ -12,7 +12,7 @@ import { parseStatusCode } from '../protocol/parse-status';
 import { simpleResponse } from '../protocol/response-head';
 import { DRAIN_MAX_BYTES, DRAIN_TIMEOUT_MS, MODIFIER1_PING, PING_REPLY } from '../protocol/limits';
 import type { VarsParser } from '../protocol/vars-parser';
-import type { BodySink, Exchange, ExchangeEvents, ProtocolReporter, RequestHandler, WriteCallback } from './exchange';
+import { deliverPending, type BodySink, type Exchange, type ExchangeEvents, type ProtocolReporter, type RequestHandler, type WriteCallback } from './exchange';
 import { DeadlineSweeper, type DeadlineItem } from './deadline-sweeper';
 import { ObservedRequest, statusFromHead, type RequestObserver } from '../metrics/request-observer';
 import { K } from '../protocol/known-keys';
@@ -20,6 +20,8 @@ import { performance } from 'node:perf_hooks';
 import type { PeerAllowList } from './peer-allow-list';
 import { AcceptAction, acceptAction } from './accept-gate';
 import { FdListener, type DupFd } from './fd-listener';
+import { ClientAbortError } from './client-abort-error';
+import { rejectDetails } from './reject-details';
 
 export interface TransportOptions {
   parser: VarsParser;
@@ -59,14 +61,6 @@ const enum Phase {
   HEAD,
   BODY,
   CLOSED,
-}
-
-class ClientAbortError extends Error {
-  readonly code = 'ECONNRESET';
-  constructor(message: string) {
-    super(message);
-    this.name = 'ClientAbortError';
-  }
 }
 
 /** modifier1, datasize (2 bytes), modifier2. */
@@ -119,11 +113,7 @@ class JsExchange implements Exchange, DeadlineItem {
     this.sink = sink;
     const pending = this.pending;
     this.pending = null;
-    if (pending !== null) {
-      for (const chunk of pending) {
-        if (!sink.onBodyData(chunk)) this.socket.pause();
-      }
-    }
+    deliverPending(sink, pending, () => this.socket.pause());
     if (this.bodyRemaining === 0 && this.phase === Phase.BODY) sink.onBodyEnd();
   }
 
@@ -178,12 +168,12 @@ class JsExchange implements Exchange, DeadlineItem {
 
   onDeadline(): void {
     if (this.phase === Phase.HEAD) {
-      this.reject('head_timeout', `no complete packet within ${this.transport.options.headDeadlineMs} ms`);
+      this.reject('head_timeout', rejectDetails.headTimeout(this.transport.options.headDeadlineMs));
     } else if (this.responseEnded) {
       this.transport.options.reporter.drainGaveUp(this.bodyRemaining);
       this.socket.destroy();
     } else if (this.bodyRemaining > 0) {
-      this.failBody(new ClientAbortError(`request body stalled for ${this.transport.options.bodyIdleTimeoutMs} ms`), 'body_timeout');
+      this.failBody(new ClientAbortError(rejectDetails.bodyTimeout(this.transport.options.bodyIdleTimeoutMs)), 'body_timeout');
     }
   }
 
@@ -198,8 +188,8 @@ class JsExchange implements Exchange, DeadlineItem {
     if (result === AssembleResult.MORE) return;
     if (result === AssembleResult.ERROR) {
       const detail = assembler.error === 'unsupported_modifier'
-        ? `modifier1 ${assembler.modifier1} is not supported`
-        : `datasize ${assembler.datasize} is above the limit of ${this.transport.options.maxVarsBlock}`;
+        ? rejectDetails.unsupportedModifier(assembler.modifier1)
+        : rejectDetails.varsTooLarge(assembler.datasize, this.transport.options.maxVarsBlock);
       this.reject(assembler.error!, detail);
       return;
     }
@@ -221,7 +211,7 @@ class JsExchange implements Exchange, DeadlineItem {
     const { parser, reporter, limitPost } = this.transport.options;
     const status = parser.parse(assembler.block, assembler.blockStart, assembler.blockEnd);
     if (status < 0) {
-      this.reject(parseStatusCode(status), `at byte ${parser.meta[2]} of the vars block`);
+      this.reject(parseStatusCode(status), rejectDetails.malformedVars(parser.meta[2]));
       return;
     }
     this.environ = Environ.fromParser(parser, assembler.block, assembler.blockStart, assembler.blockEnd);
@@ -301,12 +291,12 @@ class JsExchange implements Exchange, DeadlineItem {
     if (this.phase === Phase.HEAD) {
       const error = this.assembler!.endOfInput();
       if (error === null) this.socket.destroy();
-      else this.reject(error, `peer closed after ${this.assembler!.received} bytes`);
+      else this.reject(error, rejectDetails.truncated(this.assembler!.received));
     } else if (this.responseEnded) {
       // The peer saw the whole response (or gave up on the drain): nothing left to do.
       this.socket.destroy();
     } else if (this.bodyRemaining > 0) {
-      this.failBody(new ClientAbortError(`request body truncated: ${this.bodyRemaining} bytes missing`), 'body_truncated');
+      this.failBody(new ClientAbortError(rejectDetails.bodyTruncated(this.bodyRemaining)), 'body_truncated');
     } else {
       this.abort(new ClientAbortError('client closed the connection'), 'response');
     }
@@ -389,7 +379,7 @@ export class JsTransport implements Transport {
     const onConnection = (socket: net.Socket) => {
       const peer = socket.remoteAddress;
       if (peer !== undefined && !this.options.allowList.allows(peer)) {
-        this.options.reporter.rejected('peer_not_allowed', `peer ${peer} is not in --allow-from`);
+        this.options.reporter.rejected('peer_not_allowed', rejectDetails.peerNotAllowed(peer));
         socket.destroy();
         return;
       }

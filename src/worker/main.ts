@@ -13,6 +13,7 @@ import { loadAddon } from '../addon';
 import { AppLoadError, appFromExports, describeExports, importApp, type LoadedApp } from './app-loader';
 import { createDispatch } from './dispatch';
 import { JsTransport, type Transport } from './js-transport';
+import { selectTransport } from './transport-select';
 import { ListenCapture } from './listen-capture';
 import { ProtocolCounters } from './protocol-counters';
 import { PeerAllowList } from './peer-allow-list';
@@ -175,7 +176,7 @@ async function main(): Promise<void> {
   const counters = new ProtocolCounters(log);
   const telemetry = startWorkerTelemetry(settings, counters);
   const addon = loadAddon();
-  const t = new JsTransport({
+  const t = selectTransport(settings.io, {
     parser,
     reporter: counters,
     onRequest: requestPipeline(createDispatch(app, log)),
@@ -187,8 +188,8 @@ async function main(): Promise<void> {
     observer: telemetry.observer,
     maxConnections: settings.maxConnections,
     dupFd: addon.ok ? addon.addon.dupFd : null,
-  });
-  if (!t.backsOff && settings.maxConnections > 0) {
+  }, log);
+  if (t instanceof JsTransport && !t.backsOff && settings.maxConnections > 0) {
     log.warn('no_accept_backoff', {
       reason: addon.ok ? 'unavailable' : addon.reason,
       note: 'without the native addon, connections over --max-connections are closed at accept instead of left in the backlog',

@@ -39,35 +39,40 @@ export function fallbackHost(environ: Environ): string {
   return port && port !== defaultPort ? `${name}:${port}` : name;
 }
 
+/** Walks the pairs by key id and cuts a value out of the block only for the pairs that
+ * become headers (a third or more of an nginx packet are CGI vars that do not). */
 export function buildRawHeaders(environ: Environ): string[] {
   const raw: string[] = [];
   let sawHost = false;
-  environ.forEach((value, key, keyId) => {
-    if (keyId >= 0) {
-      switch (keyId) {
-        case K.CONTENT_TYPE:
-          if (value !== '') raw.push('content-type', value);
-          return;
-        case K.CONTENT_LENGTH:
-          if (value !== '') raw.push('content-length', value);
-          return;
-        case K.HTTP_CONTENT_TYPE:
-        case K.HTTP_CONTENT_LENGTH:
-        case K.HTTP_TRANSFER_ENCODING:
-          return;
-        case K.HTTP_HOST:
-          sawHost = true;
-          break;
+  const size = environ.size;
+  for (let i = 0; i < size; i++) {
+    const keyId = environ.keyIdAt(i);
+    if (keyId < 0) {
+      const key = environ.keyAt(i);
+      if (key.length > 5 && key.startsWith('HTTP_')) {
+        const name = headerNameOfUnknown(key);
+        if (name !== null) raw.push(name, environ.valueAt(i));
       }
-      const name = KNOWN_HEADER_NAMES[keyId];
-      if (name !== null) raw.push(name, value);
-      return;
+      continue;
     }
-    if (key.length > 5 && key.startsWith('HTTP_')) {
-      const name = headerNameOfUnknown(key);
-      if (name !== null) raw.push(name, value);
+    switch (keyId) {
+      case K.CONTENT_TYPE:
+      case K.CONTENT_LENGTH: {
+        const value = environ.valueAt(i);
+        if (value !== '') raw.push(keyId === K.CONTENT_TYPE ? 'content-type' : 'content-length', value);
+        continue;
+      }
+      case K.HTTP_CONTENT_TYPE:
+      case K.HTTP_CONTENT_LENGTH:
+      case K.HTTP_TRANSFER_ENCODING:
+        continue;
+      case K.HTTP_HOST:
+        sawHost = true;
+        break;
     }
-  });
+    const name = KNOWN_HEADER_NAMES[keyId];
+    if (name !== null) raw.push(name, environ.valueAt(i));
+  }
   if (!sawHost) raw.push('host', fallbackHost(environ));
   return raw;
 }

@@ -5,6 +5,7 @@
 import type { ParserPreference } from '../protocol/vars-parser';
 import type { Cidr } from './peer-allow-list';
 import type { BeatSample } from './heartbeat';
+import type { IoPreference } from './transport-select';
 import type { Identity } from '../supervisor/privileges';
 
 export const WORKER_SETTINGS_ENV = 'UWSGI_TS_WORKER_SETTINGS';
@@ -18,6 +19,7 @@ export interface WorkerTuning {
   app: string;
   cwd: string;
   parser: ParserPreference;
+  io: IoPreference;
   backlog: number;
   maxVarsBlock: number;
   maxVars: number;
