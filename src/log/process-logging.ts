@@ -1,11 +1,11 @@
 /**
  * Sets up a process's logging from the options: the output (stderr or --logto), JSON or
  * text lifecycle lines, and the request log a worker feeds. Each process, master and
- * workers alike, opens the --logto file itself and reopens it on SIGUSR1 or when the
- * master asks over IPC (the master forwards its SIGUSR1 so one signal serves all).
+ * workers alike, opens the --logto file itself and reopens it on SIGUSR1 (reopen-logs.ts:
+ * the master forwards its SIGUSR1 to the workers, so one signal serves all).
  */
 import { configureLogging } from '../log';
-import { isReopenLogs } from '../metrics/collect-messages';
+import { onReopenLogs } from '../reopen-logs';
 import { LogOutput } from './log-output';
 import { RequestLog } from './request-log';
 import type { RequestLogFormat } from './request-log-format';
@@ -34,14 +34,11 @@ export function requestLogFor(settings: LogSettings, worker: number, output: Log
   return settings.requestLog ? new RequestLog(settings.format, { worker, pid: process.pid }, output) : null;
 }
 
-/** A worker reopens its file on SIGUSR1 and when the master asks. */
-export function reopenOnRequest(output: LogOutput, onError: (error: string) => void): void {
-  const reopen = () => {
+/** Reopens the output on SIGUSR1 (a failure is logged by reopen-logs.ts; lines keep going
+ * to the old file meanwhile). */
+export function reopenOnSignal(output: LogOutput): void {
+  onReopenLogs(() => {
     const error = output.reopen();
-    if (error !== null) onError(error);
-  };
-  process.on('SIGUSR1', reopen);
-  process.on('message', (message: unknown) => {
-    if (isReopenLogs(message)) reopen();
+    if (error !== null) throw new Error(error);
   });
 }
