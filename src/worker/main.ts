@@ -18,6 +18,7 @@ import { ListenCapture } from './listen-capture';
 import { ProtocolCounters } from './protocol-counters';
 import { PeerAllowList } from './peer-allow-list';
 import { startWorkerTelemetry } from '../metrics/worker-telemetry';
+import type { RequestStats } from '../metrics/request-stats';
 import { reopenOnSignal, requestLogFor, startLogging } from '../log/process-logging';
 import type { LogOutput } from '../log/log-output';
 import { FIRST_SOCKET_FD, readWorkerSettings, type WorkerMessage } from './settings';
@@ -197,7 +198,7 @@ async function main(): Promise<void> {
   const t = selectTransport(settings.io, {
     parser,
     reporter: counters,
-    onRequest: requestPipeline(createDispatch(app, log)),
+    onRequest: requestPipeline(createDispatch(app, log), telemetry.stats),
     maxVarsBlock: settings.maxVarsBlock,
     limitPost: settings.limitPost,
     headDeadlineMs: settings.headDeadlineMs,
@@ -241,12 +242,14 @@ function sampleBeat(): BeatSample {
 
 /** What runs around the app's handler: request counting, and with --harakiri the
  * per-request deadline and the loop watchdog. */
-function requestPipeline(dispatch: RequestHandler): RequestHandler {
+function requestPipeline(dispatch: RequestHandler, stats: RequestStats | null): RequestHandler {
   let handler = dispatch;
   if (settings.harakiriMs !== null) {
     const watchdog = new LoopWatchdog({ limitMs: settings.harakiriMs, who: `worker ${settings.slot}`, masterPid: settings.masterPid });
     watchdog.start((err) => log.error('watchdog_failed', { error: err.message, effect: 'blocked loops are killed but not explained' }));
-    handler = new RequestDeadlines(settings.harakiriMs, log, watchdog).wrap(handler);
+    const deadlines = new RequestDeadlines(settings.harakiriMs, log, watchdog);
+    if (stats !== null) deadlines.onExpired = () => stats.harakiri++;
+    handler = deadlines.wrap(handler);
   }
   return counter.wrap(handler);
 }

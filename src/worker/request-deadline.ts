@@ -124,6 +124,7 @@ class DeadlineExchange implements Exchange, DeadlineItem {
     this.guard.tracker?.settled(this.token);
     const { method, url } = this.inner.head;
     const answered = !this.wrote;
+    this.guard.onExpired?.();
     this.guard.log.error('harakiri', {
       method,
       uri: url,
@@ -149,6 +150,8 @@ export interface RequestTracker {
 
 export class RequestDeadlines {
   readonly sweeper: DeadlineSweeper;
+  /** Told about every request that ran past its deadline (the metrics count them). */
+  onExpired: (() => void) | null = null;
 
   constructor(
     readonly limitMs: number,
