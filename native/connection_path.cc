@@ -385,7 +385,13 @@ void Dispatch(IoState* io, Conn* c, const Frame& f) {
   const uint32_t gen = c->gen;
   napi_handle_scope scope;
   if (napi_open_handle_scope(io->env, &scope) == napi_ok) {
-    CallJs(io, kRefOnRequest, 0, nullptr);
+    // The vars block as the latin1 string the environ keeps: made here, in the call that
+    // is crossing into JS anyway, instead of by a second native call from JS.
+    napi_value block = nullptr;
+    if (napi_create_string_latin1(io->env, reinterpret_cast<const char*>(io->arena) + kPacketHeaderBytes,
+                                  f.vars_end - kPacketHeaderBytes, &block) == napi_ok) {
+      CallJs(io, kRefOnRequest, 1, &block);
+    }
     napi_close_handle_scope(io->env, scope);
   }
   // JS may have answered, closed or destroyed it: look it up again.
@@ -723,7 +729,7 @@ void Cleanup(void* data) {
 }
 
 // ioInit(arena: Uint8Array, record: Int32Array, pairs, knownIndex, meta: Int32Array,
-//        onRequest(), onEvent(type, index, gen, a, b),
+//        onRequest(varsBlock: string), onEvent(type, index, gen, a, b),
 //        limits: Float64Array [maxVarsBlock, limitPost, inlineBodyMax, headDeadlineMs,
 //                              bodyIdleMs, drainTimeoutMs, drainMaxBytes, maxConnections])
 napi_value IoInit(napi_env env, napi_callback_info info) {

@@ -12,6 +12,9 @@ export interface NativeAddon extends NativeIo {
   parse(buf: Uint8Array, start: number, end: number): number;
   /** A parse function of its own, bound to these tables (one per VarsParser instance). */
   parserBind(pairs: Int32Array, knownIndex: Int32Array, meta: Int32Array): (buf: Uint8Array, start: number, end: number) => number;
+  /** Like parserBind; the function returns the block as a latin1 string when it parsed,
+   * else the negative ParseStatus. */
+  parserBindBlock(pairs: Int32Array, knownIndex: Int32Array, meta: Int32Array): (buf: Uint8Array, start: number, end: number) => string | number;
   knownKeys(): string[];
   /** listen(2) on an already bound socket fd; 0 or a negative errno. */
   listenFd(fd: number, backlog: number): number;
@@ -29,7 +32,7 @@ export interface NativeIo {
     pairs: Int32Array,
     knownIndex: Int32Array,
     meta: Int32Array,
-    onRequest: () => void,
+    onRequest: (varsBlock: string) => void,
     onEvent: (type: number, index: number, gen: number, a: number, b: number) => void,
     limits: Float64Array,
   ): void;

@@ -12,6 +12,7 @@
  * the kernel does not take is kept natively and reported back with a DRAIN event.
  */
 import { Environ } from '../protocol/environ';
+import { latin1Slice } from '../protocol/latin1';
 import { isBadRequest, readRequestHead, type BadRequest, type RequestHead } from '../protocol/request-head';
 import { parseStatusCode } from '../protocol/parse-status';
 import { simpleResponse } from '../protocol/response-head';
@@ -34,8 +35,6 @@ import { AbortReason, IoEvent, Limit, Rec, RejectReason, WRITE_CLOSED, WRITE_GON
 
 const NOOP_EVENTS: ExchangeEvents = { onDrain() {}, onAbort() {}, onClose() {} };
 
-type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: Latin1Slice }).latin1Slice;
 
 function runCallbacks(callbacks: WriteCallback[], err: Error | null): void {
   for (const cb of callbacks) cb(err);
@@ -340,7 +339,7 @@ export class NativeTransport implements Transport {
       parser.pairs,
       parser.knownIndex,
       parser.meta,
-      () => this.onRequest(),
+      (block) => this.onRequest(block),
       (type, index, gen, a, b) => this.onEvent(type, index, gen, a, b),
       limits,
     );
@@ -378,7 +377,7 @@ export class NativeTransport implements Transport {
     if (this.exchanges[exchange.index] === exchange) this.exchanges[exchange.index] = undefined;
   }
 
-  private onRequest(): void {
+  private onRequest(block: string): void {
     const r = this.record;
     const index = r[Rec.INDEX];
     const gen = r[Rec.GEN];
@@ -388,7 +387,7 @@ export class NativeTransport implements Transport {
     // Native code framed and parsed the packet into the parser's tables; the TS parser,
     // when chosen (--parser js), parses it again into the same tables, with the same result.
     if (parser.kind !== 'native') parser.parse(this.arena, varsStart, varsEnd);
-    const environ = Environ.fromParser(parser, this.arena, varsStart, varsEnd);
+    const environ = Environ.fromParsedBlock(parser, block);
     const head = readRequestHead(environ, limitPost);
     const bodyLength = r[Rec.BODY_LENGTH];
     let firstChunk: Buffer | null = null;
