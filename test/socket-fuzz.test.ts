@@ -8,14 +8,15 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
 import * as net from 'node:net';
 import { startServer } from './helpers/server';
 import { fdCount } from './helpers/load';
 import { nginxVars, packet, uwsgiRequest } from './helpers/uwsgi-client';
 import { seededRandom } from './vars-test-support';
 
-type Kind = 'random' | 'mutated' | 'split-valid' | 'early-close' | 'truncated-body';
-const KINDS: Kind[] = ['random', 'mutated', 'split-valid', 'early-close', 'truncated-body'];
+type Kind = 'random' | 'mutated' | 'split-valid' | 'valid-post' | 'early-close' | 'truncated-body';
+const KINDS: Kind[] = ['random', 'mutated', 'split-valid', 'valid-post', 'early-close', 'truncated-body'];
 
 interface Plan {
   kind: Kind;
@@ -64,6 +65,15 @@ function makePlan(rand: () => number): Plan {
     }
     case 'split-valid':
       return { kind, chunks: splitAt(valid, rand, pieces), delayMs, closeAfter: -1, expectBody: 'hello world\n' };
+    case 'valid-post': {
+      // Bodies from empty to well past any inline buffer, so both body paths are hit.
+      const size = rand() < 0.7 ? Math.floor(rand() * 4096) : Math.floor(rand() * 300_000);
+      const body = Buffer.alloc(size);
+      for (let i = 0; i < size; i += 97) body[i] = Math.floor(rand() * 256);
+      const digest = JSON.stringify({ length: size, sha256: crypto.createHash('sha256').update(body).digest('hex') });
+      const bytes = packet(nginxVars('POST', '/digest', {}, String(size)), body);
+      return { kind, chunks: splitAt(bytes, rand, pieces), delayMs, closeAfter: -1, expectBody: digest };
+    }
     case 'early-close':
       return { kind, chunks: splitAt(valid, rand, pieces), delayMs, closeAfter: Math.floor(rand() * pieces), expectBody: null };
     case 'truncated-body': {

@@ -7,6 +7,7 @@
 #
 #   native/fuzz/socket-asan.sh [CONNECTIONS]        (default 20000)
 #
+# UWSGI_TS_IO=native|js picks the I/O path the worker serves with (the suite's own setting).
 # The addon is rebuilt normally when the script ends, whatever happens.
 set -euo pipefail
 connections="${1:-20000}"
@@ -18,8 +19,11 @@ restore() { npx node-gyp rebuild >/dev/null 2>&1 || echo "socket-asan: rebuildin
 trap restore EXIT
 
 sanitizers="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
-CXXFLAGS="$sanitizers" CFLAGS="$sanitizers" LDFLAGS="-fsanitize=address,undefined" npx node-gyp rebuild >/dev/null
-npm run build >/dev/null
+log="$(mktemp)"
+CXXFLAGS="$sanitizers" CFLAGS="$sanitizers" LDFLAGS="-fsanitize=address,undefined" npx node-gyp rebuild >"$log" 2>&1 \
+  || { cat "$log"; exit 1; }
+npm run build >"$log" 2>&1 || { cat "$log"; exit 1; }
+rm -f "$log"
 
 asan="$(g++ -print-file-name=libasan.so)"
 ubsan="$(g++ -print-file-name=libubsan.so)"
