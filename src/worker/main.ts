@@ -228,7 +228,8 @@ function requestPipeline(dispatch: RequestHandler): RequestHandler {
   if (settings.harakiriMs !== null) {
     const watchdog = new LoopWatchdog({ limitMs: settings.harakiriMs, who: `worker ${settings.slot}`, masterPid: settings.masterPid });
     watchdog.start((err) => log.error('watchdog_failed', { error: err.message, effect: 'blocked loops are killed but not explained' }));
-    handler = new RequestDeadlines(settings.harakiriMs, log, watchdog).wrap(handler);
+    const onExpired = () => send({ type: 'harakiri' });
+    handler = new RequestDeadlines(settings.harakiriMs, log, watchdog, Date.now, undefined, onExpired).wrap(handler);
   }
   return counter.wrap(handler);
 }
