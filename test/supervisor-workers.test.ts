@@ -84,7 +84,7 @@ test('--harakiri: a request past the deadline gets 504, the app sees the abort, 
   }
 });
 
-test('--harakiri: a worker stuck in while(true) is killed within harakiri + grace; the log names the request and the stack', async () => {
+test('--harakiri: a worker stuck in while(true) is killed within harakiri + grace; the log names the request and the stack', async (t) => {
   const server = await startServer({ app: 'lifecycle-app.js', workers: 1, args: ['--harakiri', '2', '--harakiri-grace', '1'] });
   try {
     const [stuck] = servingPids(server.output());
@@ -98,6 +98,7 @@ test('--harakiri: a worker stuck in while(true) is killed within harakiri + grac
     const killedAfter = logTime(out, new RegExp(`worker_exited slot=1 pid=${stuck}`)) - started;
     assert.ok(killedAfter < 2000 + 500 + 1000 + 2500, `killed ${killedAfter} ms after the request (${elapsed} ms for the client)`);
     assert.ok(killedAfter >= 2000, `killed too early: ${killedAfter} ms`);
+    t.diagnostic(`--harakiri 2 --harakiri-grace 1: the stuck worker was gone ${killedAfter} ms after its request started`);
     assert.match(out, /harakiri_loop_blocked blocked_ms=\d+ limit_ms=2000 request="GET \/spin\?case=loop" request_ms=\d+ pid=\d+ stack="spinForever \(file:\/\/.*lifecycle-app\.js:\d+:\d+\)/);
     assert.match(out, new RegExp(`harakiri slot=1 pid=${stuck} reason="event loop blocked"`));
     // A replacement serves.

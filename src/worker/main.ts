@@ -105,7 +105,10 @@ function masterGone(how: string): void {
 
 process.on('disconnect', () => masterGone('IPC channel closed'));
 // Also keeps Node from starting its inspector on SIGUSR1 (its default).
-process.on('SIGUSR1', () => reopenLogs(log));
+process.on('SIGUSR1', () => {
+  const failed = reopenLogs(log);
+  log.info('reopen_logs', { failed });
+});
 process.on('uncaughtException', (err) => {
   log.error('uncaught_exception', { error: String(err?.stack ?? err) });
 });
