@@ -105,7 +105,10 @@ function masterGone(how: string): void {
 
 process.on('disconnect', () => masterGone('IPC channel closed'));
 // Also keeps Node from starting its inspector on SIGUSR1 (its default).
-process.on('SIGUSR1', () => reopenLogs(log));
+process.on('SIGUSR1', () => {
+  const failed = reopenLogs(log);
+  log.info('reopen_logs', { failed });
+});
 process.on('uncaughtException', (err) => {
   log.error('uncaught_exception', { error: String(err?.stack ?? err) });
 });
@@ -228,7 +231,8 @@ function requestPipeline(dispatch: RequestHandler): RequestHandler {
   if (settings.harakiriMs !== null) {
     const watchdog = new LoopWatchdog({ limitMs: settings.harakiriMs, who: `worker ${settings.slot}`, masterPid: settings.masterPid });
     watchdog.start((err) => log.error('watchdog_failed', { error: err.message, effect: 'blocked loops are killed but not explained' }));
-    handler = new RequestDeadlines(settings.harakiriMs, log, watchdog).wrap(handler);
+    const onExpired = () => send({ type: 'harakiri' });
+    handler = new RequestDeadlines(settings.harakiriMs, log, watchdog, Date.now, undefined, onExpired).wrap(handler);
   }
   return counter.wrap(handler);
 }

@@ -131,6 +131,7 @@ class DeadlineExchange implements Exchange, DeadlineItem {
       limit_ms: this.guard.limitMs,
       action: answered ? 'answered 504 and aborted the request' : 'closed the connection (the response had started)',
     });
+    this.guard.onExpired?.();
     if (answered) {
       this.inner.write(simpleResponse(504), undefined);
       this.inner.end();
@@ -156,6 +157,8 @@ export class RequestDeadlines {
     readonly tracker: RequestTracker | null = null,
     readonly now: () => number = Date.now,
     sweeper?: DeadlineSweeper,
+    /** Told of every request past its deadline (the worker tells the master, for the metrics). */
+    readonly onExpired: (() => void) | null = null,
   ) {
     this.sweeper = sweeper ?? new DeadlineSweeper(undefined, now);
   }
