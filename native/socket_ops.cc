@@ -1,9 +1,12 @@
 // Socket calls Node does not offer: listen(2) on a bound fd without libuv starting to
 // accept on it (the master must never accept a connection; workers do), and dup(2) of a
 // listening fd, so a worker can close the handle it accepts through (to stop accepting
-// at its connection limit) while the socket itself stays open and listening.
+// at its connection limit) while the socket itself stays open and listening; and a
+// non-blocking look at whether connections wait in a listening socket's queue (a stopping
+// worker keeps accepting until it is empty).
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include "addon.h"
@@ -54,6 +57,19 @@ napi_value DupFd(napi_env env, napi_callback_info info) {
   return ReturnInt(env, copy);
 }
 
+// hasPending(fd) -> 1 when a connection waits in the listening socket's queue, 0 when
+// none does, or -errno. A zero-timeout poll(2): it never blocks. Bad arguments give
+// -EINVAL, never a throw.
+napi_value HasPending(napi_env env, napi_callback_info info) {
+  int32_t fd;
+  if (!GetFdArgs(env, info, 1, &fd)) return ReturnInt(env, -EINVAL);
+  struct pollfd p = {fd, POLLIN, 0};
+  int n = poll(&p, 1, 0);
+  if (n < 0) return ReturnInt(env, -errno);
+  if (n > 0 && (p.revents & POLLNVAL)) return ReturnInt(env, -EBADF);
+  return ReturnInt(env, n > 0 && (p.revents & POLLIN) ? 1 : 0);
+}
+
 }  // namespace
 
 napi_status RegisterSocketOps(napi_env env, napi_value exports) {
@@ -64,7 +80,11 @@ napi_status RegisterSocketOps(napi_env env, napi_value exports) {
   if (status != napi_ok) return status;
   status = napi_create_function(env, "dupFd", NAPI_AUTO_LENGTH, DupFd, nullptr, &fn);
   if (status != napi_ok) return status;
-  return napi_set_named_property(env, exports, "dupFd", fn);
+  status = napi_set_named_property(env, exports, "dupFd", fn);
+  if (status != napi_ok) return status;
+  status = napi_create_function(env, "hasPending", NAPI_AUTO_LENGTH, HasPending, nullptr, &fn);
+  if (status != napi_ok) return status;
+  return napi_set_named_property(env, exports, "hasPending", fn);
 }
 
 }  // namespace uwsgi_ts

@@ -19,6 +19,8 @@ export interface NativeAddon extends NativeIo {
   listenQueue(fd: number, out: Int32Array): number;
   /** dup(2) (close-on-exec) of a socket fd: the new fd, or a negative errno. */
   dupFd(fd: number): number;
+  /** Whether a connection waits in a listening socket's queue: 1, 0, or a negative errno. */
+  hasPending(fd: number): number;
 }
 
 /** The native connection path (native/connection_path.cc; layout: src/worker/native-io-layout.ts). */

@@ -10,6 +10,7 @@ import { loadAddon } from './addon';
 import { nativeIo } from './worker/transport-select';
 import { isLoopbackHost, formatCidr } from './worker/peer-allow-list';
 import { formatSocketAddress, type Source } from './config';
+import { heartbeatIntervalMs } from './worker/heartbeat';
 import { setUpProcess, type ProcessSetup } from './supervisor/process-setup';
 
 /** A TCP socket on a non-loopback address with the default (loopback) allow-list can
@@ -27,17 +28,39 @@ export function trustWarnings(config: Config, allowFromSource: Source): string[]
   return warnings;
 }
 
+const MIB = 1024 * 1024;
+
+function ms(seconds: number): number {
+  return Math.round(seconds * 1000);
+}
+
 export function masterOptions(config: Config, cwd: string, setup?: ProcessSetup): MasterOptions {
-  const socketTimeoutMs = Math.round(config.socketTimeout * 1000);
+  const socketTimeoutMs = ms(config.socketTimeout);
+  const harakiriMs = config.harakiri === undefined ? null : ms(config.harakiri);
+  const heartbeatMs = heartbeatIntervalMs(harakiriMs);
+  const idleMs = config.idle === undefined ? null : ms(config.idle);
+  const gracefulTimeoutMs = ms(config.gracefulTimeout);
   return {
     sockets: setup?.sockets ?? config.socket,
-    workers: config.workers,
     chmodSocket: config.chmodSocket,
     chownSocket: setup?.chownSocket,
     vacuum: setup?.vacuum,
     workerEnv: setup?.workerEnv,
-    gracefulTimeoutMs: Math.round(config.gracefulTimeout * 1000),
     metrics: config.metrics,
+    pool: {
+      workers: config.workers,
+      minWorkers: Math.min(config.workers, config.minWorkers ?? 1),
+      idleMs,
+      gracefulTimeoutMs,
+      maxRecycling: config.maxRecycling,
+      reloadOnRssBytes: config.reloadOnRss === undefined ? null : config.reloadOnRss * MIB,
+      harakiriMs,
+      harakiriGraceMs: ms(config.harakiriGrace),
+      heartbeatMs,
+    },
+    maxRequests: config.maxRequests ?? null,
+    maxRequestsJitter: config.maxRequestsJitter,
+    touchReload: config.touchReload ?? [],
     worker: {
       app: config.app,
       cwd,
@@ -52,6 +75,9 @@ export function masterOptions(config: Config, cwd: string, setup?: ProcessSetup)
       bodyIdleTimeoutMs: socketTimeoutMs,
       appListenTimeoutMs: Math.round(config.appListenTimeout * 1000),
       allowFrom: config.allowFrom,
+      heartbeatMs,
+      harakiriMs,
+      orphanExitAfterMs: gracefulTimeoutMs,
       metrics: config.metrics !== undefined,
       identity: setup?.identity ?? null,
     },

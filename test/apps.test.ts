@@ -102,7 +102,8 @@ describe('a fetch handler (export default { fetch })', () => {
       assert.deepEqual(cookies.headers['set-cookie'], ['a=1; Path=/', 'b=2; Path=/']);
       const boom = await httpRequest(`${url}/throw`);
       assert.equal(boom.status, 500);
-      assert.match(server.output(), /app_error .*fetch handler error/);
+      // The worker's log line travels its own pipe: it may land after the response.
+      await server.waitForOutput(/app_error .*fetch handler error/);
       assert.equal((await httpRequest(`${url}/hello`)).status, 200);
     }));
 });

@@ -113,6 +113,15 @@ describe('resolveConfig: precedence default < file (--ini, then --config) < env 
       maxConnections: 1024,
       workers: 1,
       gracefulTimeout: 30,
+      minWorkers: undefined,
+      idle: undefined,
+      maxRequests: undefined,
+      maxRequestsJitter: 0,
+      maxRecycling: 1,
+      reloadOnRss: undefined,
+      harakiri: undefined,
+      harakiriGrace: 5,
+      touchReload: undefined,
       parser: 'auto',
       io: 'auto',
       vacuum: true,
@@ -214,9 +223,10 @@ describe('resolveConfig: config files', () => {
     assert.equal(resolved.config.workers, 4);
     assert.equal(resolved.config.chmodSocket, 0o660);
     assert.ok(resolved.warnings.includes(`ignoring uWSGI option 'plugins' at ${file}:6 (uwsgi-ts has no plugins: Node support is built in)`));
+    assert.equal(resolved.config.harakiri, 30, 'harakiri means the same in uWSGI');
     assert.equal(resolved.config.vacuum, true);
     assert.equal(resolved.sources.vacuum, `file ${file} [uwsgi] vacuum`);
-    assert.equal(resolved.warnings.length, 6);
+    assert.equal(resolved.warnings.length, 5);
   });
 
   it('rejects unknown keys, naming the key and the file', () => {

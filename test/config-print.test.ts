@@ -18,7 +18,7 @@ describe('--print-config', () => {
     const sockets = '/run/app/a.sock,127.0.0.1:3031';
     // The value column is as wide as the widest value: here the socket list or the fixture's path.
     const width = Math.max(sockets.length, config.length);
-    const row = (key: string, value: string, source: string) => `${key.padEnd(18)}  ${value.padEnd(width)}  ${source}`;
+    const row = (key: string, value: string, source: string) => `${key.padEnd(19)}  ${value.padEnd(width)}  ${source}`;
     assert.equal(
       text,
       [
@@ -35,6 +35,15 @@ describe('--print-config', () => {
         row('max-connections', '1024', 'default'),
         row('workers', '2', 'cli --workers'),
         row('graceful-timeout', '30', 'default'),
+        row('min-workers', NOT_SET, 'default'),
+        row('idle', NOT_SET, 'default'),
+        row('max-requests', NOT_SET, 'default'),
+        row('max-requests-jitter', '0', 'default'),
+        row('max-recycling', '1', 'default'),
+        row('reload-on-rss', NOT_SET, 'default'),
+        row('harakiri', NOT_SET, 'default'),
+        row('harakiri-grace', '5', 'default'),
+        row('touch-reload', NOT_SET, 'default'),
         row('parser', 'native', 'env UWSGI_TS_PARSER'),
         row('io', 'auto', 'default'),
         row('vacuum', 'true', 'default'),

@@ -26,6 +26,7 @@ describe('uWSGI ini mapping (--ini)', () => {
       ['socket', '/srv/app/run/app.sock'],
       ['chmodSocket', '660'],
       ['workers', '4'],
+      ['harakiri', '30'],
       ['vacuum', 'true'],
     ]);
     // Only [uwsgi] is read: the other section's processes = 99 is not.
@@ -34,7 +35,6 @@ describe('uWSGI ini mapping (--ini)', () => {
       `ignoring uWSGI option 'module' at ${file}:5 (${UWSGI_MEANINGLESS.module})`,
       `ignoring uWSGI option 'plugins' at ${file}:6 (uwsgi-ts has no plugins: Node support is built in)`,
       `ignoring uWSGI option 'die-on-term' at ${file}:10 (uwsgi-ts always stops gracefully on SIGTERM)`,
-      `ignoring uWSGI option 'harakiri' at ${file}:11 (not supported by uwsgi-ts)`,
       `ignoring uWSGI option 'logto' at ${file}:13 (not supported by uwsgi-ts)`,
     ]);
     // `base` is only a %(base) variable: not warned about.

@@ -4,12 +4,16 @@ import {
   applyEvent,
   backoffDelay,
   createPoolState,
+  poolConfig,
   reconcile,
+  MAX_WORKERS,
+  SCALE_UP_LOOP_UTILIZATION,
   FAST_STOP_KILL_AFTER_MS,
   RESPAWN_BACKOFF_BASE_MS,
   RESPAWN_BACKOFF_MAX_MS,
   STABLE_UPTIME_MS,
   type PoolAction,
+  type PoolConfig,
   type PoolEvent,
   type LogAction,
   type PoolState,
@@ -21,8 +25,26 @@ class Harness {
   now = 1_000_000;
   nextPid = 100;
   readonly state: PoolState;
-  constructor(target: number, gracefulTimeoutMs = 30_000) {
-    this.state = createPoolState(target, gracefulTimeoutMs);
+  constructor(target: number, gracefulTimeoutMs = 30_000, config: Partial<PoolConfig> = {}) {
+    this.state = createPoolState(poolConfig({ workers: target, gracefulTimeoutMs, ...config }));
+  }
+  /** Spawns the pool and makes every worker ready; returns the pids by slot order. */
+  boot(): number[] {
+    const pids = this.step().spawned;
+    for (const pid of pids) this.event({ type: 'ready', pid });
+    return pids;
+  }
+  beat(pid: number, fields: Partial<{ rssBytes: number; inFlight: number; requests: number; maxRequestsReached: boolean; loopUtilization: number }> = {}) {
+    return this.event({ type: 'beat', pid, rssBytes: 1, inFlight: 0, requests: 0, maxRequestsReached: false, loopUtilization: 0, ...fields });
+  }
+  signals(actions: PoolAction[], signal?: string): number[] {
+    return actions.filter((a) => a.type === 'signal' && (!signal || a.signal === signal)).map((a) => (a as { pid: number }).pid);
+  }
+  events(actions: PoolAction[]): string[] {
+    return actions.filter((a) => a.type === 'log').map((a) => (a as { event: string }).event);
+  }
+  worker(pid: number) {
+    return this.state.workers.get(pid)!;
   }
   /** The log lines the event produced (restart records are checked by actions()). */
   event(e: PoolEvent) {
@@ -56,10 +78,14 @@ test('brings the pool to its target, one spawn per slot, no double spawn before 
   assert.deepEqual([...h.state.workers.values()].map((w) => w.slot).sort(), [1, 2, 3]);
 });
 
-test('a worker that dies is respawned in its slot; quick crashes back off exponentially', () => {
+test('a worker that dies is respawned in its slot at once; further quick crashes back off exponentially', () => {
   const h = new Harness(1);
   let [pid] = h.step().spawned;
   h.event({ type: 'ready', pid });
+  h.now += 100;
+  h.event({ type: 'exited', pid, code: 1, signal: null });
+  [pid] = h.step().spawned;
+  assert.ok(pid !== undefined, 'the first quick crash is respawned at once');
   const delays: number[] = [];
   for (let i = 0; i < 6; i++) {
     h.now += 100;
@@ -73,9 +99,10 @@ test('a worker that dies is respawned in its slot; quick crashes back off expone
     [pid] = h.step().spawned;
     assert.ok(pid !== undefined);
   }
-  assert.deepEqual(delays, [1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n)));
+  assert.deepEqual(delays, [2, 3, 4, 5, 6, 7].map((n) => backoffDelay(n)));
   assert.equal(delays[0], RESPAWN_BACKOFF_BASE_MS);
-  assert.ok(delays.every((d, i) => i === 0 || d >= delays[i - 1]));
+  assert.ok(delays.every((d, i) => i === 0 || d > delays[i - 1]));
+  assert.equal(backoffDelay(1), 0);
   assert.equal(backoffDelay(100), RESPAWN_BACKOFF_MAX_MS);
 });
 
@@ -108,6 +135,10 @@ test('after a worker was ready once, a load failure is a crash loop with back-of
   h.event({ type: 'ready', pid });
   h.now += 1000;
   h.event({ type: 'exited', pid, code: ExitCode.APP_LOAD_FAILED, signal: null });
+  assert.equal(h.state.mode, 'running');
+  const [again] = h.step().spawned;
+  h.now += 100;
+  h.event({ type: 'exited', pid: again, code: ExitCode.APP_LOAD_FAILED, signal: null });
   assert.equal(h.state.mode, 'running');
   const d = h.step();
   assert.equal(d.spawned.length, 0);
@@ -157,9 +188,210 @@ test('a fast stop overtakes a graceful one; a graceful one never downgrades a fa
 test('a failed spawn backs off like a crash', () => {
   const h = new Harness(1);
   h.event({ type: 'spawn_failed', slot: 1, error: 'EAGAIN' });
+  assert.equal(reconcile(h.state, h.now).actions.length, 1, 'the first failure is retried at once');
+  h.event({ type: 'spawn_failed', slot: 1, error: 'EAGAIN' });
   const d = reconcile(h.state, h.now);
   assert.equal(d.actions.length, 0);
   assert.equal(d.wakeAt, h.now + RESPAWN_BACKOFF_BASE_MS);
+});
+
+test('rolling reload: one new worker at a time, each old one retired only once its successor is ready', () => {
+  const h = new Harness(2);
+  const [a, b] = h.boot();
+  h.event({ type: 'reload', reason: 'SIGHUP' });
+  let d = h.step();
+  assert.equal(d.spawned.length, 1, 'one replacement at a time');
+  assert.deepEqual(h.signals(d.actions), [], 'nobody stops before the replacement is ready');
+  const [a2] = d.spawned;
+  assert.equal(h.worker(a2).slot, h.worker(a).slot);
+  assert.equal(h.step().spawned.length, 0, 'still waiting for the first replacement');
+  h.event({ type: 'ready', pid: a2 });
+  d = h.step();
+  assert.deepEqual(h.signals(d.actions, 'SIGTERM'), [a]);
+  assert.equal(d.spawned.length, 0, 'the second old worker waits for the first retirement step');
+  d = h.step();
+  assert.equal(d.spawned.length, 1);
+  const [b2] = d.spawned;
+  assert.equal(h.worker(b2).slot, h.worker(b).slot);
+  h.event({ type: 'ready', pid: b2 });
+  d = h.step();
+  assert.deepEqual(h.signals(d.actions, 'SIGTERM'), [b]);
+  d = h.step();
+  assert.ok(h.events(d.actions).includes('reload_done'));
+  assert.equal(h.state.reload, null);
+  h.event({ type: 'exited', pid: a, code: 0, signal: null });
+  h.event({ type: 'exited', pid: b, code: 0, signal: null });
+  assert.equal(h.step().spawned.length, 0, 'retired workers are not respawned');
+});
+
+test('a reload whose new worker fails to boot stops; the old workers keep serving, and it is logged', () => {
+  const h = new Harness(2);
+  const [a, b] = h.boot();
+  h.now += 60_000;
+  h.event({ type: 'reload', reason: 'SIGHUP' });
+  const [n] = h.step().spawned;
+  h.now += 100;
+  const logs = h.event({ type: 'exited', pid: n, code: ExitCode.APP_LOAD_FAILED, signal: null });
+  assert.ok(logs.some((l) => l.event === 'reload_failed' && l.fields.reason === 'the app failed to load'));
+  assert.equal(h.state.mode, 'running', 'a failed reload never stops the master');
+  assert.equal(h.state.reload, null);
+  const d = h.step();
+  assert.deepEqual(h.signals(d.actions), []);
+  assert.equal(d.spawned.length, 0, 'no further replacement attempts');
+  assert.deepEqual(h.pidsOf('ready').sort(), [a, b]);
+  assert.ok(h.pidsOf().every((pid) => h.worker(pid).replace === null));
+});
+
+test('a new reload after a failed one replaces every old worker', () => {
+  const h = new Harness(1);
+  const [a] = h.boot();
+  h.event({ type: 'reload', reason: 'SIGHUP' });
+  const [n] = h.step().spawned;
+  h.event({ type: 'exited', pid: n, code: 1, signal: null });
+  h.now += 60_000;
+  h.event({ type: 'reload', reason: 'SIGHUP' });
+  const [n2] = h.step().spawned;
+  h.event({ type: 'ready', pid: n2 });
+  assert.deepEqual(h.signals(h.step().actions, 'SIGTERM'), [a]);
+});
+
+test('max-requests: the replacement comes first, and only --max-recycling workers recycle at once', () => {
+  const h = new Harness(3, 30_000, { maxRecycling: 1 });
+  const pids = h.boot();
+  for (const pid of pids) h.beat(pid, { requests: 100, maxRequestsReached: true });
+  let d = h.step();
+  assert.equal(d.spawned.length, 1, 'one recycle at a time');
+  assert.deepEqual(h.signals(d.actions), []);
+  const [r1] = d.spawned;
+  const recycledSlot = h.worker(r1).slot;
+  const old1 = pids.find((pid) => h.worker(pid).slot === recycledSlot)!;
+  h.event({ type: 'ready', pid: r1 });
+  d = h.step();
+  assert.deepEqual(h.signals(d.actions, 'SIGTERM'), [old1]);
+  assert.equal(d.spawned.length, 1, 'the next recycle starts once the previous replacement is serving');
+  assert.notEqual(h.worker(d.spawned[0]).slot, recycledSlot);
+});
+
+test('--max-recycling 2 lets two recycles run together', () => {
+  const h = new Harness(3, 30_000, { maxRecycling: 2 });
+  const pids = h.boot();
+  for (const pid of pids) h.beat(pid, { maxRequestsReached: true });
+  assert.equal(h.step().spawned.length, 2);
+});
+
+test('reload-on-rss: a worker above the limit is replaced gracefully, one below it is not', () => {
+  const h = new Harness(2, 30_000, { reloadOnRssBytes: 100 * 1024 * 1024 });
+  const [a, b] = h.boot();
+  h.beat(a, { rssBytes: 50 * 1024 * 1024 });
+  assert.equal(h.step().spawned.length, 0);
+  const logs = h.beat(b, { rssBytes: 150 * 1024 * 1024, inFlight: 3 });
+  assert.equal(logs[0].event, 'worker_recycle');
+  assert.equal(logs[0].fields.reason, 'rss');
+  const d = h.step();
+  assert.deepEqual(h.signals(d.actions), [], 'never killed: it keeps serving until the replacement is ready');
+  h.event({ type: 'ready', pid: d.spawned[0] });
+  const d2 = h.step();
+  assert.deepEqual(h.signals(d2.actions, 'SIGTERM'), [b]);
+  assert.equal(h.worker(b).stopKillAfterMs, 30_000, 'its in-flight requests get the graceful timeout');
+});
+
+test('harakiri: a worker silent past the limit plus one heartbeat is TERMed, replaced, and KILLed after the grace', () => {
+  const h = new Harness(1, 30_000, { harakiriMs: 2000, harakiriGraceMs: 3000, heartbeatMs: 500 });
+  const [a] = h.boot();
+  h.now += 2000;
+  h.beat(a);
+  let d = h.step();
+  assert.equal(d.wakeAt, h.now + 2500);
+  h.now += 2499;
+  assert.deepEqual(h.signals(h.step().actions), []);
+  h.now += 1;
+  d = h.step();
+  assert.ok(h.events(d.actions).includes('harakiri'));
+  assert.deepEqual(h.signals(d.actions, 'SIGTERM'), [a]);
+  assert.equal(d.spawned.length, 1, 'replaced at once');
+  h.now += 2999;
+  assert.deepEqual(h.signals(h.step().actions, 'SIGKILL'), []);
+  h.now += 1;
+  assert.deepEqual(h.signals(h.step().actions, 'SIGKILL'), [a]);
+});
+
+test('harakiri off: silence is not a reason to kill', () => {
+  const h = new Harness(1);
+  h.boot();
+  h.now += 3_600_000;
+  const d = h.step();
+  assert.deepEqual(h.signals(d.actions), []);
+  assert.equal(d.wakeAt, null);
+});
+
+test('idle: workers idle past the limit stop down to the minimum; all busy adds one back', () => {
+  const h = new Harness(3, 30_000, { idleMs: 10_000, minWorkers: 1 });
+  const pids = h.boot();
+  h.now += 5000;
+  h.beat(pids[0], { inFlight: 1, requests: 5 });
+  let d = h.step();
+  assert.deepEqual(h.signals(d.actions), []);
+  h.now += 5000;
+  d = h.step();
+  assert.equal(h.state.target, 1, 'never below the minimum');
+  assert.deepEqual(h.signals(d.actions, 'SIGTERM').sort(), [pids[1], pids[2]].sort());
+  h.event({ type: 'exited', pid: pids[1], code: 0, signal: null });
+  h.event({ type: 'exited', pid: pids[2], code: 0, signal: null });
+  assert.equal(h.step().spawned.length, 0, 'scaled-down workers are not respawned');
+  h.beat(pids[0], { inFlight: 40, requests: 50, loopUtilization: SCALE_UP_LOOP_UTILIZATION - 0.01 });
+  assert.equal(h.step().spawned.length, 0, 'many requests open but the loop has room: no new worker');
+  h.beat(pids[0], { inFlight: 4, requests: 60, loopUtilization: 0.95 });
+  d = h.step();
+  assert.equal(d.spawned.length, 1, 'every worker busy: one more');
+  assert.equal(h.state.target, 2);
+  h.beat(pids[0], { inFlight: 4, requests: 70, loopUtilization: 0.95 });
+  assert.equal(h.step().spawned.length, 0, 'no second one while the first is starting');
+  h.event({ type: 'ready', pid: d.spawned[0] });
+  h.beat(pids[0], { inFlight: 4, requests: 80, loopUtilization: 0.95 });
+  h.beat(d.spawned[0], { inFlight: 2, requests: 3, loopUtilization: 0.9 });
+  assert.equal(h.step().spawned.length, 1);
+  assert.equal(h.state.target, 3);
+  h.beat(pids[0], { inFlight: 4, requests: 90, loopUtilization: 0.99 });
+  assert.equal(h.step().spawned.length, 0, 'never above --workers');
+});
+
+test('TTIN/TTOU add and remove one worker; never below one', () => {
+  const h = new Harness(2);
+  const [a, b] = h.boot();
+  h.event({ type: 'scale', delta: 1, reason: 'SIGTTIN' });
+  let d = h.step();
+  assert.equal(d.spawned.length, 1);
+  assert.equal(h.worker(d.spawned[0]).slot, 3);
+  h.event({ type: 'ready', pid: d.spawned[0] });
+  h.event({ type: 'scale', delta: -1, reason: 'SIGTTOU' });
+  h.event({ type: 'scale', delta: -1, reason: 'SIGTTOU' });
+  d = h.step();
+  assert.equal(h.state.target, 1);
+  assert.equal(h.signals(d.actions, 'SIGTERM').length, 2);
+  assert.ok(!h.signals(d.actions).includes(a));
+  void b;
+  const refused = h.event({ type: 'scale', delta: -1, reason: 'SIGTTOU' });
+  assert.equal(refused[0].event, 'scale_refused');
+  assert.equal(h.state.target, 1);
+  assert.ok(MAX_WORKERS >= 1024);
+});
+
+test('reopen_logs is recorded and logged; heartbeats of unknown workers are ignored', () => {
+  const h = new Harness(1);
+  h.boot();
+  assert.equal(h.event({ type: 'reopen_logs', reason: 'SIGUSR1' })[0].event, 'reopen_logs');
+  assert.deepEqual(h.beat(99999, { maxRequestsReached: true }), []);
+});
+
+test('a graceful stop during a reload ends the reload and stops every worker, retiring ones included', () => {
+  const h = new Harness(1);
+  const [a] = h.boot();
+  h.event({ type: 'reload', reason: 'SIGHUP' });
+  const [n] = h.step().spawned;
+  h.event({ type: 'stop', mode: 'graceful', reason: 'SIGTERM' });
+  const d = h.step();
+  assert.deepEqual(h.signals(d.actions, 'SIGTERM').sort(), [a, n].sort());
+  assert.equal(h.state.reload, null);
 });
 
 test('a crash is recorded as a restart with reason crash; an exit during a stop is not', () => {
@@ -173,4 +405,28 @@ test('a crash is recorded as a restart with reason crash; an exit during a stop 
   h.event({ type: 'stop', mode: 'graceful', reason: 'SIGTERM' });
   const stopped = h.actions({ type: 'exited', pid: b, code: 0, signal: null });
   assert.deepEqual(stopped.filter((x) => x.type === 'restart'), []);
+});
+
+test('recycles, reloads, harakiri and scale-down are recorded as restarts with their reason', () => {
+  const h = new Harness(2, 30_000, { harakiriMs: 1000, heartbeatMs: 250, reloadOnRssBytes: 10 });
+  const [a, b] = h.boot();
+  h.beat(a, { maxRequestsReached: true });
+  let d = h.step();
+  h.event({ type: 'ready', pid: d.spawned[0] });
+  d = h.step();
+  assert.deepEqual(d.actions.filter((x) => x.type === 'restart'), [{ type: 'restart', slot: 1, reason: 'max-requests' }]);
+  h.beat(b, { rssBytes: 11 });
+  d = h.step();
+  h.event({ type: 'ready', pid: d.spawned[0] });
+  d = h.step();
+  assert.deepEqual(d.actions.filter((x) => x.type === 'restart'), [{ type: 'restart', slot: 2, reason: 'rss' }]);
+  const reload = h.actions({ type: 'reload', reason: 'SIGHUP' });
+  assert.ok(reload.some((x) => x.type === 'reload_started'));
+  h.now += 1251;
+  d = h.step();
+  assert.ok(d.actions.some((x) => x.type === 'harakiri' && x.kind === 'loop'));
+  assert.ok(d.actions.some((x) => x.type === 'restart' && x.reason === 'harakiri'));
+  h.event({ type: 'scale', delta: -1, reason: 'SIGTTOU' });
+  assert.ok(h.step().actions.some((x) => x.type === 'restart' && x.reason === 'scale'));
+  assert.ok(h.actions({ type: 'reopen_logs', reason: 'SIGUSR1' }).some((x) => x.type === 'reopen_logs'));
 });

@@ -140,7 +140,7 @@ export function renderOptionsDoc(): string {
   }
   line();
   line('Every other key is ignored with a warning that names it, for example');
-  line("`ignoring uWSGI option 'harakiri' at /etc/uwsgi.ini:9 (not supported by uwsgi-ts)`. These common uWSGI");
+  line("`ignoring uWSGI option 'cheaper' at /etc/uwsgi.ini:9 (not supported by uwsgi-ts)`. These common uWSGI");
   line('keys have no meaning here, and the warning says why:');
   line();
   line('| uWSGI key | why it is ignored |');

@@ -27,7 +27,12 @@ import {
   type OptionType,
 } from './option-types';
 import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_VARS, DEFAULT_LISTEN_BACKLOG, DEFAULT_SOCKET_TIMEOUT_S, MAX_VARS_BLOCK_BYTES } from '../protocol/limits';
-import { DEFAULT_GRACEFUL_TIMEOUT_MS } from '../supervisor/pool';
+import {
+  DEFAULT_GRACEFUL_TIMEOUT_MS,
+  DEFAULT_HARAKIRI_GRACE_MS,
+  DEFAULT_MAX_RECYCLING,
+  MAX_WORKERS,
+} from '../supervisor/pool';
 import { APP_LISTEN_WAIT_MS } from '../worker/app-loader';
 import { PARSER_PREFERENCES } from '../protocol/vars-parser';
 import { LOOPBACK_CIDRS } from '../worker/peer-allow-list';
@@ -88,8 +93,13 @@ export function optional<T>(fields: OptionFields<T>): OptionFields<T> & { readon
   return { ...fields, presence: 'optional' };
 }
 
-/** Most workers a master runs: far beyond useful on any machine, low enough to catch typos (`--workers 40000`). */
-export const MAX_WORKERS = 1024;
+export { MAX_WORKERS };
+
+/** Longest --harakiri / --idle: a day; anything longer is a typo for "off" (leave it unset). */
+export const MAX_WATCH_SECONDS = 86400;
+
+/** Largest --reload-on-rss in MiB (1 TiB): beyond any machine this runs on. */
+export const MAX_RELOAD_ON_RSS_MB = 1024 * 1024;
 
 /** Longest listen(2) backlog the kernel field holds; the kernel's somaxconn caps it further. */
 export const MAX_LISTEN_BACKLOG = 65535;
@@ -236,6 +246,99 @@ export const OPTIONS = {
       'Seconds a graceful stop (SIGTERM) gives in-flight requests to finish before the workers that are still ' +
       'busy are killed.',
     group: 'Workers',
+  }),
+  minWorkers: optional({
+    flag: '--min-workers',
+    env: 'UWSGI_TS_MIN_WORKERS',
+    configKey: 'min-workers',
+    type: int(1, MAX_WORKERS),
+    help:
+      'With --idle: the fewest workers kept when idle (default 1); the pool grows back up to --workers ' +
+      'while every worker is busy.',
+    group: 'Workers',
+  }),
+  idle: optional({
+    flag: '--idle',
+    env: 'UWSGI_TS_IDLE',
+    configKey: 'idle',
+    type: duration(1, MAX_WATCH_SECONDS),
+    help:
+      'Seconds without requests after which a worker above --min-workers is stopped (scale-down); ' +
+      'when not set, the pool keeps --workers workers.',
+    group: 'Workers',
+  }),
+  maxRequests: optional({
+    flag: '--max-requests',
+    env: 'UWSGI_TS_MAX_REQUESTS',
+    configKey: 'max-requests',
+    type: int(1),
+    help:
+      'Replace a worker after it served this many requests: a new worker starts, and once it is ready the ' +
+      'old one finishes its in-flight requests and exits.',
+    group: 'Workers',
+    uwsgiKey: 'max-requests',
+  }),
+  maxRequestsJitter: withDefault({
+    flag: '--max-requests-jitter',
+    env: 'UWSGI_TS_MAX_REQUESTS_JITTER',
+    configKey: 'max-requests-jitter',
+    type: int(0),
+    default: 0,
+    help: 'Add a random 0 to N requests to each worker\'s --max-requests, so workers do not reach it together.',
+    group: 'Workers',
+  }),
+  maxRecycling: withDefault({
+    flag: '--max-recycling',
+    env: 'UWSGI_TS_MAX_RECYCLING',
+    configKey: 'max-recycling',
+    type: int(1, MAX_WORKERS),
+    default: DEFAULT_MAX_RECYCLING,
+    help:
+      'Most workers replaced at the same time for --max-requests or --reload-on-rss; the others wait their ' +
+      'turn and keep serving.',
+    group: 'Workers',
+  }),
+  reloadOnRss: optional({
+    flag: '--reload-on-rss',
+    env: 'UWSGI_TS_RELOAD_ON_RSS',
+    configKey: 'reload-on-rss',
+    type: int(1, MAX_RELOAD_ON_RSS_MB),
+    help:
+      'Replace a worker whose resident memory exceeds this many MiB; it finishes its in-flight requests ' +
+      'once its replacement is ready, never killed mid-request.',
+    group: 'Workers',
+    uwsgiKey: 'reload-on-rss',
+  }),
+  harakiri: optional({
+    flag: '--harakiri',
+    env: 'UWSGI_TS_HARAKIRI',
+    configKey: 'harakiri',
+    type: duration(1, MAX_WATCH_SECONDS),
+    help:
+      'Seconds a request may run: past it the request is answered 504 (if nothing was sent) and aborted; ' +
+      'a worker whose event loop stays blocked this long is killed and replaced, its request and JS stack logged.',
+    group: 'Workers',
+    uwsgiKey: 'harakiri',
+  }),
+  harakiriGrace: withDefault({
+    flag: '--harakiri-grace',
+    env: 'UWSGI_TS_HARAKIRI_GRACE',
+    configKey: 'harakiri-grace',
+    type: duration(0, 3600),
+    default: DEFAULT_HARAKIRI_GRACE_MS / 1000,
+    help: 'Seconds between SIGTERM and SIGKILL for a worker killed by --harakiri.',
+    group: 'Workers',
+  }),
+  touchReload: optional({
+    flag: '--touch-reload',
+    env: 'UWSGI_TS_TOUCH_RELOAD',
+    configKey: 'touch-reload',
+    type: list(path()),
+    help:
+      'Files watched for changes (modification time): a change starts a rolling reload, like SIGHUP. ' +
+      'Repeat it to watch several files.',
+    group: 'Workers',
+    uwsgiKey: 'touch-reload',
   }),
   parser: withDefault({
     flag: '--parser',

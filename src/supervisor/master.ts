@@ -11,7 +11,10 @@ import { loadAddon } from '../addon';
 import { openSocket, SocketError, type ListeningSocket, type SocketSpec } from './sockets';
 import { PrivilegeError } from './privileges';
 import type { Vacuum } from './vacuum';
-import { applyEvent, createPoolState, reconcile, type PoolAction, type PoolEvent, type PoolState } from './pool';
+import { applyEvent, createPoolState, reconcile, type PoolAction, type PoolConfig, type PoolEvent, type PoolState } from './pool';
+import { requestLimit } from './request-limit';
+import { reopenLogs } from '../reopen-logs';
+import { TouchReloadWatcher } from './touch-reload';
 import type { MasterTelemetry } from '../metrics/master-telemetry';
 import type { MetricsAddress } from '../metrics/metrics-address';
 import type { ReportedWorkerState, SupervisorView } from '../metrics/master-metrics';
@@ -19,7 +22,6 @@ import { WORKER_SETTINGS_ENV, type WorkerMessage, type WorkerSettings, type Work
 
 export interface MasterOptions {
   sockets: SocketSpec[];
-  workers: number;
   chmodSocket?: number;
   /** --chown-socket, resolved to ids (-1: unchanged). */
   chownSocket?: { uid: number; gid: number };
@@ -27,11 +29,43 @@ export interface MasterOptions {
   vacuum?: Vacuum;
   /** --env: added to the workers' environment. */
   workerEnv?: Readonly<Record<string, string>>;
-  gracefulTimeoutMs: number;
+  pool: PoolConfig;
+  /** --max-requests (null: off) and --max-requests-jitter; each worker gets its own limit. */
+  maxRequests: number | null;
+  maxRequestsJitter: number;
+  /** --touch-reload files. */
+  touchReload: string[];
   /** Serve /metrics, /healthz, /readyz and /stats here (--metrics). */
   metrics?: MetricsAddress;
   /** Passed to every worker as is. */
   worker: WorkerTuning;
+}
+
+/** What each signal to the master means (docs/signals.md lists them; a test keeps the two
+ * in step). The handlers only record the event. */
+export const MASTER_SIGNALS: Readonly<Partial<Record<NodeJS.Signals, PoolEvent>>> = {
+  SIGTERM: { type: 'stop', mode: 'graceful', reason: 'SIGTERM' },
+  SIGINT: { type: 'stop', mode: 'fast', reason: 'SIGINT' },
+  SIGQUIT: { type: 'stop', mode: 'fast', reason: 'SIGQUIT' },
+  SIGHUP: { type: 'reload', reason: 'SIGHUP' },
+  SIGTTIN: { type: 'scale', delta: 1, reason: 'SIGTTIN' },
+  SIGTTOU: { type: 'scale', delta: -1, reason: 'SIGTTOU' },
+  // Also keeps Node from starting its inspector on SIGUSR1 (its default).
+  SIGUSR1: { type: 'reopen_logs', reason: 'SIGUSR1' },
+};
+
+/** A heartbeat as a pool event, every field checked: the channel is shared with app code. */
+function beatEvent(pid: number, m: Partial<Extract<WorkerMessage, { type: 'beat' }>>): PoolEvent {
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  return {
+    type: 'beat',
+    pid,
+    rssBytes: num(m.rssBytes),
+    inFlight: num(m.inFlight),
+    requests: num(m.requests),
+    maxRequestsReached: m.maxRequestsReached === true,
+    loopUtilization: num(m.loopUtilization),
+  };
 }
 
 /** dist/src/supervisor/master.js → dist/src/worker/main.js */
@@ -47,10 +81,11 @@ export class Master {
   private wakeTimer: NodeJS.Timeout | null = null;
   private resolveExit: ((code: number) => void) | null = null;
   private readonly signalHandlers: [NodeJS.Signals, () => void][] = [];
+  private touchWatcher: TouchReloadWatcher | null = null;
   private telemetry: MasterTelemetry | null = null;
 
   constructor(private readonly options: MasterOptions) {
-    this.state = createPoolState(options.workers, options.gracefulTimeoutMs);
+    this.state = createPoolState(options.pool);
   }
 
   /** Runs until the pool stops; resolves with the process exit code. */
@@ -85,7 +120,7 @@ export class Master {
     }
     this.log.info('starting', {
       app: this.options.worker.app,
-      workers: this.options.workers,
+      workers: this.options.pool.workers,
       sockets: this.sockets.map((s) => s.name).join(','),
       pid: process.pid,
     });
@@ -93,8 +128,15 @@ export class Master {
       this.resolveExit = resolve;
     });
     this.installSignals();
+    if (this.options.touchReload.length > 0) {
+      this.touchWatcher = new TouchReloadWatcher(this.options.touchReload, (file) =>
+        this.record({ type: 'reload', reason: `touched ${file}` }),
+      );
+      this.touchWatcher.start();
+    }
     this.scheduleStep();
     const code = await exited;
+    this.touchWatcher?.stop();
     this.uninstallSignals();
     this.telemetry?.close();
     this.telemetry = null;
@@ -136,14 +178,11 @@ export class Master {
   }
 
   private installSignals(): void {
-    const on = (signal: NodeJS.Signals, event: PoolEvent) => {
+    for (const [signal, event] of Object.entries(MASTER_SIGNALS) as [NodeJS.Signals, PoolEvent][]) {
       const handler = () => this.record(event);
       process.on(signal, handler);
       this.signalHandlers.push([signal, handler]);
-    };
-    on('SIGTERM', { type: 'stop', mode: 'graceful', reason: 'SIGTERM' });
-    on('SIGINT', { type: 'stop', mode: 'fast', reason: 'SIGINT' });
-    on('SIGQUIT', { type: 'stop', mode: 'fast', reason: 'SIGQUIT' });
+    }
   }
 
   private uninstallSignals(): void {
@@ -191,12 +230,21 @@ export class Master {
         case 'restart':
           this.telemetry?.recordRestart(action.slot, action.reason);
           break;
+        case 'reload_started':
+          this.telemetry?.recordReload();
+          break;
+        case 'harakiri':
+          this.telemetry?.recordHarakiri(action.slot, action.kind);
+          break;
         case 'signal':
           try {
             process.kill(action.pid, action.signal);
           } catch {
             // Already gone: its exit event is on its way.
           }
+          break;
+        case 'reopen_logs':
+          this.reopenLogs();
           break;
         case 'exit':
           if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
@@ -208,8 +256,27 @@ export class Master {
     }
   }
 
+  /** SIGUSR1: the master's own files (see reopen-logs.ts), then every worker reopens theirs. */
+  private reopenLogs(): void {
+    reopenLogs(this.log);
+    for (const pid of this.children.keys()) {
+      try {
+        process.kill(pid, 'SIGUSR1');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
   private workerSettings(slot: number): WorkerSettings {
-    return { ...this.options.worker, slot, socketCount: this.sockets.length };
+    const { maxRequests, maxRequestsJitter } = this.options;
+    return {
+      ...this.options.worker,
+      slot,
+      socketCount: this.sockets.length,
+      masterPid: process.pid,
+      maxRequests: maxRequests === null ? 0 : requestLimit(maxRequests, maxRequestsJitter, Math.random),
+    };
   }
 
   private spawnWorker(slot: number): void {
@@ -234,6 +301,7 @@ export class Master {
     child.on('message', (message: WorkerMessage) => {
       if (this.telemetry?.onWorkerMessage(pid, message)) return;
       if (message?.type === 'ready') this.record({ type: 'ready', pid });
+      else if (message?.type === 'beat') this.record(beatEvent(pid, message));
     });
     child.on('error', () => {
       // Reported through 'exit'; an IPC send error must not crash the master.

@@ -2,7 +2,8 @@
  * The worker process: loads the app once, accepts on the sockets the master passed
  * down, serves until told to stop. Signals mean the same as for the master: TERM =
  * graceful (stop accepting, finish in-flight requests, exit), INT/QUIT = fast. When the
- * master goes away (the IPC channel closes) the worker stops gracefully: no orphans.
+ * master goes away (the IPC channel closes, or the parent pid changes) the worker stops
+ * gracefully and exits within the graceful timeout: no orphans. USR1 reopens log files.
  */
 import * as http from 'node:http';
 import { createLogger } from '../log';
@@ -18,6 +19,14 @@ import { ProtocolCounters } from './protocol-counters';
 import { PeerAllowList } from './peer-allow-list';
 import { startWorkerTelemetry } from '../metrics/worker-telemetry';
 import { FIRST_SOCKET_FD, readWorkerSettings, type WorkerMessage } from './settings';
+import { Heartbeat, type BeatSample } from './heartbeat';
+import { performance } from 'node:perf_hooks';
+import { RequestCounter } from './request-counter';
+import { RequestDeadlines } from './request-deadline';
+import { LoopWatchdog } from './loop-watchdog';
+import type { RequestHandler } from './exchange';
+import { reopenLogs } from '../reopen-logs';
+import { drainBacklog } from './backlog-drain';
 import { dropPrivileges, processIdentityCalls, PrivilegeError } from '../supervisor/privileges';
 
 const settings = readWorkerSettings(process.env);
@@ -27,6 +36,11 @@ type Phase = 'booting' | 'serving' | 'stopping';
 let phase: Phase = 'booting';
 let transport: Transport | null = null;
 const afterStop: (() => void)[] = [];
+let heartbeat: Heartbeat | null = null;
+const counter = new RequestCounter(settings.maxRequests, () => {
+  log.info('max_requests_reached', { requests: settings.maxRequests, note: 'the master replaces this worker when its successor is ready' });
+  heartbeat?.beatNow();
+});
 
 function send(message: WorkerMessage): void {
   if (process.connected) process.send!(message);
@@ -49,6 +63,7 @@ function finishStop(): void {
 }
 
 function gracefulStop(reason: string): void {
+  heartbeat?.stop();
   if (phase === 'stopping') return;
   const wasBooting = phase === 'booting';
   phase = 'stopping';
@@ -59,8 +74,15 @@ function gracefulStop(reason: string): void {
     return;
   }
   const t = transport;
-  t.onIdle = finishStop;
-  void t.stopAccepting();
+  const addon = loadAddon();
+  void drainBacklog(socketFds(), addon.ok ? addon.addon.hasPending : null).then(() => {
+    t.onIdle = finishStop;
+    void t.stopAccepting();
+  });
+}
+
+function socketFds(): number[] {
+  return Array.from({ length: settings.socketCount }, (_, i) => FIRST_SOCKET_FD + i);
 }
 
 function fastStop(reason: string): void {
@@ -72,7 +94,18 @@ function fastStop(reason: string): void {
 process.on('SIGTERM', () => gracefulStop('SIGTERM'));
 process.on('SIGINT', () => fastStop('SIGINT'));
 process.on('SIGQUIT', () => fastStop('SIGQUIT'));
-process.on('disconnect', () => gracefulStop('the master went away'));
+let orphaned = false;
+function masterGone(how: string): void {
+  if (orphaned) return;
+  orphaned = true;
+  gracefulStop(`the master went away (${how})`);
+  // In-flight requests get the graceful timeout, as under a graceful stop of the master.
+  setTimeout(() => exit(ExitCode.OK), settings.orphanExitAfterMs).unref();
+}
+
+process.on('disconnect', () => masterGone('IPC channel closed'));
+// Also keeps Node from starting its inspector on SIGUSR1 (its default).
+process.on('SIGUSR1', () => reopenLogs(log));
 process.on('uncaughtException', (err) => {
   log.error('uncaught_exception', { error: String(err?.stack ?? err) });
 });
@@ -146,7 +179,7 @@ async function main(): Promise<void> {
   const t = selectTransport(settings.io, {
     parser,
     reporter: counters,
-    onRequest: createDispatch(app, log),
+    onRequest: requestPipeline(createDispatch(app, log)),
     maxVarsBlock: settings.maxVarsBlock,
     limitPost: settings.limitPost,
     headDeadlineMs: settings.headDeadlineMs,
@@ -162,12 +195,42 @@ async function main(): Promise<void> {
       note: 'without the native addon, connections over --max-connections are closed at accept instead of left in the backlog',
     });
   }
-  const fds = Array.from({ length: settings.socketCount }, (_, i) => FIRST_SOCKET_FD + i);
-  await t.listen(fds, settings.backlog);
+  await t.listen(socketFds(), settings.backlog);
   transport = t;
   phase = 'serving';
   log.info('ready', { app: app.description, transport: t.kind, parser: parser.kind, pid: process.pid });
   send({ type: 'ready', app: app.description, transport: t.kind, parser: parser.kind });
+  heartbeat = new Heartbeat(settings.heartbeatMs, sampleBeat, (beat) => {
+    if (process.ppid !== settings.masterPid) masterGone(`parent pid is now ${process.ppid}`);
+    else send({ type: 'beat', ...beat });
+  });
+  heartbeat.start();
+}
+
+let lastLoopSample = performance.eventLoopUtilization();
+function sampleBeat(): BeatSample {
+  const now = performance.eventLoopUtilization();
+  const loopUtilization = performance.eventLoopUtilization(now, lastLoopSample).utilization;
+  lastLoopSample = now;
+  return {
+    loopUtilization,
+    rssBytes: process.memoryUsage.rss(),
+    inFlight: transport?.openConnections ?? 0,
+    requests: counter.count,
+    maxRequestsReached: counter.limitReached,
+  };
+}
+
+/** What runs around the app's handler: request counting, and with --harakiri the
+ * per-request deadline and the loop watchdog. */
+function requestPipeline(dispatch: RequestHandler): RequestHandler {
+  let handler = dispatch;
+  if (settings.harakiriMs !== null) {
+    const watchdog = new LoopWatchdog({ limitMs: settings.harakiriMs, who: `worker ${settings.slot}`, masterPid: settings.masterPid });
+    watchdog.start((err) => log.error('watchdog_failed', { error: err.message, effect: 'blocked loops are killed but not explained' }));
+    handler = new RequestDeadlines(settings.harakiriMs, log, watchdog).wrap(handler);
+  }
+  return counter.wrap(handler);
 }
 
 main().catch((err: unknown) => {

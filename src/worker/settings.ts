@@ -4,6 +4,7 @@
  */
 import type { ParserPreference } from '../protocol/vars-parser';
 import type { Cidr } from './peer-allow-list';
+import type { BeatSample } from './heartbeat';
 import type { IoPreference } from './transport-select';
 import type { Identity } from '../supervisor/privileges';
 
@@ -28,6 +29,12 @@ export interface WorkerTuning {
   bodyIdleTimeoutMs: number;
   appListenTimeoutMs: number;
   allowFrom: Cidr[];
+  /** How often to send the master a heartbeat (see heartbeat.ts). */
+  heartbeatMs: number;
+  /** --harakiri in ms (null: off): the per-request deadline and the loop watchdog. */
+  harakiriMs: number | null;
+  /** After the master went away: in-flight requests get this long, then the worker exits. */
+  orphanExitAfterMs: number;
   /** The master serves /metrics and /stats: keep request counters and answer collects. */
   metrics: boolean;
   /** --uid/--gid, resolved by the master: the worker switches to it before loading the app. */
@@ -38,6 +45,10 @@ export interface WorkerSettings extends WorkerTuning {
   /** Stable worker number (1..N): logs and metrics label workers by slot, not pid. */
   slot: number;
   socketCount: number;
+  /** The master's pid: a different parent pid means the master died (no orphans). */
+  masterPid: number;
+  /** Recycle after this many requests (--max-requests plus this worker's jitter); 0: never. */
+  maxRequests: number;
 }
 
 export function readWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
@@ -49,4 +60,5 @@ export function readWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
 /** Messages a worker sends the master over the IPC channel. */
 export type WorkerMessage =
   | { type: 'ready'; app: string; transport: string; parser: string }
+  | ({ type: 'beat' } & BeatSample)
   | { type: 'stopping'; reason: string };

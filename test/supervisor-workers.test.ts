@@ -1,0 +1,124 @@
+/**
+ * Worker recycling and limits with real processes: --max-requests under load through
+ * nginx, --reload-on-rss, --harakiri (the request deadline and the blocked loop) and
+ * --idle scale-down.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { startServer } from './helpers/server';
+import { startNginx } from './helpers/nginx';
+import { runLoad } from './helpers/load';
+import { nginxVars, packet, parseResponse, rawExchange, uwsgiRequest } from './helpers/uwsgi-client';
+import { count, readyPids, servingPids, sleep } from './helpers/pool-log';
+
+function logTime(output: string, pattern: RegExp): number {
+  const line = output.split('\n').find((l) => pattern.test(l));
+  assert.ok(line, `no log line matches ${pattern}`);
+  return Date.parse(line.slice(0, 24));
+}
+
+test('--max-requests recycles workers under load through nginx with no failed request', async () => {
+  const server = await startServer({
+    app: 'lifecycle-app.js',
+    workers: 2,
+    args: ['--max-requests', '150', '--max-requests-jitter', '50'],
+  });
+  const nginx = await startNginx({ upstream: `unix:${server.socketPath}` });
+  try {
+    const r = await runLoad(nginx.url, { requests: 3000, concurrency: 8, path: '/slow?ms=2' });
+    assert.equal(r.non2xx, 0, `non-2xx: ${JSON.stringify([...r.statuses])}`);
+    assert.equal(r.errors, 0, `errors: ${JSON.stringify([...r.errorMessages])}`);
+    assert.equal(r.ok, 3000);
+    await server.waitForOutput(/(worker_retire slot=\d pid=\d+ reason=max-requests replaced_by=\d+[^]*){3}/, 30_000);
+    const out = server.output();
+    assert.ok(count(out, /worker_recycle slot=\d pid=\d+ reason=max-requests/) >= 3, out);
+    // --max-recycling 1 (the default): replacement spawns and retirements alternate, one
+    // recycle at a time.
+    const afterBoot = out.indexOf('worker_recycle');
+    const steps = [...out.slice(afterBoot).matchAll(/worker_spawned|worker_retire/g)].map((m) => m[0]);
+    steps.forEach((step, i) => assert.equal(step, i % 2 === 0 ? 'worker_spawned' : 'worker_retire', steps.join(' ')));
+    // No limit below 150 or above 200.
+    for (const m of out.matchAll(/max_requests_reached requests=(\d+)/g)) {
+      assert.ok(Number(m[1]) >= 150 && Number(m[1]) <= 200, m[0]);
+    }
+  } finally {
+    await nginx.stop();
+    await server.stop();
+  }
+});
+
+test('--reload-on-rss: a worker above the limit is replaced, and its in-flight request completes', async () => {
+  const server = await startServer({ app: 'lifecycle-app.js', workers: 1, args: ['--reload-on-rss', '150'] });
+  try {
+    const [old] = servingPids(server.output());
+    assert.equal((await uwsgiRequest(server.socketPath, 'GET', '/grow?mb=200')).status, 200);
+    const slow = rawExchange(server.socketPath, packet(nginxVars('GET', '/slow?ms=2500')), { timeoutMs: 15_000 });
+    await server.waitForOutput(new RegExp(`worker_recycle slot=1 pid=${old} reason=rss`));
+    await server.waitForOutput(new RegExp(`worker_retire slot=1 pid=${old} reason=rss`));
+    const response = parseResponse((await slow).data);
+    assert.equal(response.status, 200);
+    assert.match(response.body.toString(), new RegExp(`pid=${old}`));
+    await server.waitForOutput(new RegExp(`worker_exited slot=1 pid=${old} code=0`));
+    const [fresh] = servingPids(server.output());
+    assert.notEqual(fresh, old);
+    assert.match((await uwsgiRequest(server.socketPath, 'GET', '/')).body.toString(), new RegExp(`pid=${fresh}`));
+  } finally {
+    await server.stop();
+  }
+});
+
+test('--harakiri: a request past the deadline gets 504, the app sees the abort, the log names it', async () => {
+  const server = await startServer({ app: 'lifecycle-app.js', workers: 1, args: ['--harakiri', '1'] });
+  try {
+    const r = await rawExchange(server.socketPath, packet(nginxVars('GET', '/hang?x=1')), { timeoutMs: 10_000 });
+    const response = parseResponse(r.data);
+    assert.equal(response.status, 504);
+    assert.ok(r.elapsedMs >= 900 && r.elapsedMs < 5000, `answered after ${r.elapsedMs} ms`);
+    await server.waitForOutput(/harakiri method=GET uri="?\/hang\?x=1"? duration_ms=\d+ limit_ms=1000 action="answered 504/);
+    await server.waitForOutput(/\/hang saw close, ended=false/);
+    // A response that has started is cut instead: the client sees the connection close.
+    assert.equal((await uwsgiRequest(server.socketPath, 'GET', '/slow?ms=100')).status, 200, 'fast requests are untouched');
+  } finally {
+    await server.stop();
+  }
+});
+
+test('--harakiri: a worker stuck in while(true) is killed within harakiri + grace; the log names the request and the stack', async () => {
+  const server = await startServer({ app: 'lifecycle-app.js', workers: 1, args: ['--harakiri', '2', '--harakiri-grace', '1'] });
+  try {
+    const [stuck] = servingPids(server.output());
+    const started = Date.now();
+    const r = await rawExchange(server.socketPath, packet(nginxVars('GET', '/spin?case=loop')), { timeoutMs: 20_000 });
+    const elapsed = Date.now() - started;
+    assert.ok(r.closed, 'the connection was not closed');
+    await server.waitForOutput(new RegExp(`worker_exited slot=1 pid=${stuck} code=null signal=SIGKILL`));
+    const out = server.output();
+    // harakiri 2 s + heartbeat slack 0.5 s + grace 1 s, plus scheduling slack on a busy machine.
+    const killedAfter = logTime(out, new RegExp(`worker_exited slot=1 pid=${stuck}`)) - started;
+    assert.ok(killedAfter < 2000 + 500 + 1000 + 2500, `killed ${killedAfter} ms after the request (${elapsed} ms for the client)`);
+    assert.ok(killedAfter >= 2000, `killed too early: ${killedAfter} ms`);
+    assert.match(out, /harakiri_loop_blocked blocked_ms=\d+ limit_ms=2000 request="GET \/spin\?case=loop" request_ms=\d+ pid=\d+ stack="spinForever \(file:\/\/.*lifecycle-app\.js:\d+:\d+\)/);
+    assert.match(out, new RegExp(`harakiri slot=1 pid=${stuck} reason="event loop blocked"`));
+    // A replacement serves.
+    await server.waitForOutput(/worker_ready/, 15_000, out.indexOf('harakiri slot=1'));
+    assert.equal((await uwsgiRequest(server.socketPath, 'GET', '/')).status, 200);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('--idle: idle workers stop down to --min-workers, and the rest keep serving', async () => {
+  const server = await startServer({ app: 'lifecycle-app.js', workers: 3, args: ['--idle', '1', '--min-workers', '1'] });
+  try {
+    for (let i = 0; i < 2; i++) await server.waitForOutput(new RegExp(`scale reason=idle idle_ms=\\d+ workers=${2 - i}`), 20_000);
+    for (let i = 0; i < 100 && servingPids(server.output()).length > 1; i++) await sleep(100);
+    assert.equal(servingPids(server.output()).length, 1);
+    assert.equal(count(server.output(), /worker_retire slot=\d pid=\d+ reason=scale-down/), 2);
+    assert.equal((await uwsgiRequest(server.socketPath, 'GET', '/')).status, 200);
+    await sleep(2500);
+    assert.equal(servingPids(server.output()).length, 1, 'never below the minimum');
+    assert.equal(readyPids(server.output()).length, 3, 'nothing respawned');
+  } finally {
+    await server.stop();
+  }
+});
