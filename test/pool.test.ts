@@ -129,6 +129,17 @@ test('an app that fails to load at start-up stops the master with the worker exi
   assert.deepEqual(end.actions.at(-1), { type: 'exit', code: ExitCode.APP_LOAD_FAILED });
 });
 
+test('a worker that cannot switch identity at start-up stops the master with exit code 7, not a respawn loop', () => {
+  const h = new Harness(1);
+  const [pid] = h.step().spawned;
+  h.now += 50;
+  const logs = h.event({ type: 'exited', pid, code: ExitCode.PRIVILEGES_FAILED, signal: null });
+  assert.ok(logs.some((l) => l.event === 'startup_failed' && l.fields.reason === 'the worker could not switch to --uid/--gid'));
+  const end = h.step();
+  assert.equal(end.spawned.length, 0);
+  assert.deepEqual(end.actions.at(-1), { type: 'exit', code: ExitCode.PRIVILEGES_FAILED });
+});
+
 test('after a worker was ready once, a load failure is a crash loop with back-off, not a stop', () => {
   const h = new Harness(1);
   const [pid] = h.step().spawned;

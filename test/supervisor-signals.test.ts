@@ -82,7 +82,7 @@ test('a crash loop after start-up is logged with its exit reason and backs off',
     for (let i = 0; i < 3; i++) {
       const from = server.output().length;
       await rawExchange(server.socketPath, packet(nginxVars('GET', '/crash')), { timeoutMs: 5000 });
-      const m = await server.waitForOutput(/worker_exited slot=1 pid=\d+ code=7 signal=null reason="exited with code 7" uptime_ms=\d+ respawn_in_ms=(\d+)/, 15_000, from);
+      const m = await server.waitForOutput(/worker_exited slot=1 pid=\d+ code=42 signal=null reason="exited with code 42" uptime_ms=\d+ respawn_in_ms=(\d+)/, 15_000, from);
       delays.push(Number(m[1]));
       await server.waitForOutput(/worker_ready/, 15_000, from);
     }

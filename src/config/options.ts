@@ -165,7 +165,8 @@ export const OPTIONS = {
     default: DEFAULT_LISTEN_BACKLOG,
     help:
       'Listen queue (backlog) of every socket: connections wait there while all workers are busy or reloading; ' +
-      'a full queue is a 502 in nginx.',
+      'a full queue is a 502 in nginx. The kernel caps it at net.core.somaxconn; a start-up warning names the ' +
+      'sysctl to raise when it does.',
     group: 'Sockets',
     uwsgiKey: 'listen',
   }),

@@ -222,6 +222,8 @@ export function exitReason(code: number | null, signal: string | null): string {
       return 'the app failed to load';
     case ExitCode.APP_NO_HANDLER:
       return 'the app has nothing to serve';
+    case ExitCode.PRIVILEGES_FAILED:
+      return 'the worker could not switch to --uid/--gid';
     default:
       return `exited with code ${code}`;
   }
@@ -235,7 +237,7 @@ export function backoffDelay(quickCrashes: number): number {
 }
 
 function isLoadFailure(code: number | null): boolean {
-  return code === ExitCode.APP_LOAD_FAILED || code === ExitCode.APP_NO_HANDLER;
+  return code === ExitCode.APP_LOAD_FAILED || code === ExitCode.APP_NO_HANDLER || code === ExitCode.PRIVILEGES_FAILED;
 }
 
 function beginStop(state: PoolState, mode: StopMode, now: number): void {
