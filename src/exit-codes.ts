@@ -20,6 +20,8 @@ export const ExitCode = {
   PRIVILEGES_FAILED: 7,
   /** --pidfile names a file that holds the pid of a running process, or it cannot be written. */
   PIDFILE_FAILED: 8,
+  /** --logto names a file that cannot be opened for append. */
+  LOG_FAILED: 9,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -2,7 +2,10 @@
  * `uwsgi-ts [options] <app>`: resolve the configuration (flags, env, files), then run
  * the master until it stops. Exit codes are listed in docs/signals.md.
  */
+import * as path from 'node:path';
 import { createLogger } from './log';
+import { reopenOnSignal, startLogging, type LogSettings } from './log/process-logging';
+import type { LogOutput } from './log/log-output';
 import { ExitCode } from './exit-codes';
 import { loadConfig, type Config } from './config';
 import { Master, type MasterOptions } from './supervisor/master';
@@ -28,13 +31,28 @@ export function trustWarnings(config: Config, allowFromSource: Source): string[]
   return warnings;
 }
 
+/** The --logto path is taken relative to the directory uwsgi-ts was started in (before
+ * --chdir), and every process gets it absolute. */
+export function logSettingsOf(config: Config, cwd: string): LogSettings {
+  return {
+    logto: config.logto === undefined ? null : path.resolve(cwd, config.logto),
+    format: config.logFormat,
+    requestLog: !config.disableLogging,
+  };
+}
+
+function startMasterLogging(config: Config, cwd: string): { logSettings: LogSettings; logOutput: LogOutput } {
+  const logSettings = logSettingsOf(config, cwd);
+  return { logSettings, logOutput: startLogging(logSettings) };
+}
+
 const MIB = 1024 * 1024;
 
 function ms(seconds: number): number {
   return Math.round(seconds * 1000);
 }
 
-export function masterOptions(config: Config, cwd: string, setup?: ProcessSetup): MasterOptions {
+export function masterOptions(config: Config, cwd: string, setup?: ProcessSetup, log: LogSettings = logSettingsOf(config, cwd)): MasterOptions {
   const socketTimeoutMs = ms(config.socketTimeout);
   const harakiriMs = config.harakiri === undefined ? null : ms(config.harakiri);
   const heartbeatMs = heartbeatIntervalMs(harakiriMs);
@@ -79,6 +97,7 @@ export function masterOptions(config: Config, cwd: string, setup?: ProcessSetup)
       harakiriMs,
       orphanExitAfterMs: gracefulTimeoutMs,
       metrics: config.metrics !== undefined,
+      log,
       identity: setup?.identity ?? null,
     },
   };
@@ -86,6 +105,12 @@ export function masterOptions(config: Config, cwd: string, setup?: ProcessSetup)
 
 
 export function main(argv: string[]): void {
+  if (argv[0] === 'top') {
+    // The live status view of a running server (src/top); not a server start.
+    const { runTop } = require('./top/top-command') as typeof import('./top/top-command');
+    void runTop(argv.slice(1)).then((code) => process.exit(code));
+    return;
+  }
   const outcome = loadConfig(argv, process.env, process.cwd());
   if (outcome.action === 'exit') {
     process.stdout.write(outcome.stdout);
@@ -94,6 +119,15 @@ export function main(argv: string[]): void {
     return;
   }
   const log = createLogger('master');
+  let logSettings: LogSettings;
+  let logOutput: LogOutput;
+  try {
+    ({ logSettings, logOutput } = startMasterLogging(outcome.config, process.cwd()));
+  } catch (err) {
+    log.error('log_open_failed', { option: '--logto', error: (err as Error).message });
+    process.exitCode = ExitCode.LOG_FAILED;
+    return;
+  }
   for (const warning of outcome.warnings) log.warn('config_warning', { warning });
   for (const warning of trustWarnings(outcome.config, outcome.sources.allowFrom)) log.warn('socket_trust', { warning });
   if (outcome.config.parser === 'native') {
@@ -119,7 +153,8 @@ export function main(argv: string[]): void {
     process.exitCode = prepared.exitCode;
     return;
   }
-  new Master(masterOptions(outcome.config, process.cwd(), prepared.setup))
+  reopenOnSignal(logOutput);
+  new Master(masterOptions(outcome.config, process.cwd(), prepared.setup, logSettings))
     .run()
     .then((code) => process.exit(code))
     .catch((err: unknown) => {

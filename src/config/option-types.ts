@@ -3,6 +3,7 @@ import { formatCidr, parseCidr, type Cidr } from '../worker/peer-allow-list';
 import { ConfigError, ConfigErrorCode } from './errors';
 import { describeOrigin, type ValueOrigin } from './origin';
 import { formatSocketAddress, parseSocketAddress, SOCKET_ADDRESS_FORMS, type SocketAddress } from './socket-address';
+import { formatLogFormat, LOG_FORMAT_FORMS, parseLogFormat, type RequestLogFormat } from '../log/request-log-format';
 import { formatMetricsAddress, METRICS_ADDRESS_FORMS, parseMetricsAddress, type MetricsAddress } from '../metrics/metrics-address';
 
 /**
@@ -270,6 +271,21 @@ export function socketAddress(): OptionType<SocketAddress> {
       return result.ok ? ok(result.address) : fail(result.reason);
     },
     format: formatSocketAddress,
+  });
+}
+
+/** The request log's format (request-log-format.ts); the type of --log-format. */
+export function logFormat(): OptionType<RequestLogFormat> {
+  return scalar({
+    label: 'log format',
+    expected: LOG_FORMAT_FORMS,
+    placeholder: '<text|json|template>',
+    json: ['string'],
+    attempt: (text) => {
+      const result = parseLogFormat(text);
+      return result.ok ? ok(result.format) : fail(result.reason);
+    },
+    format: formatLogFormat,
   });
 }
 

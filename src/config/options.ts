@@ -19,6 +19,7 @@ import {
   int,
   intOrAuto,
   list,
+  logFormat,
   metricsAddress,
   octalMode,
   path,
@@ -459,6 +460,37 @@ export const OPTIONS = {
       'Serve /metrics (Prometheus), /healthz, /readyz and /stats (for uwsgi-ts top) from the master on this ' +
       'address: PORT or HOST:PORT (a bare port listens on loopback only) or a unix socket path.',
     group: 'Logging and metrics',
+  }),
+  logto: optional({
+    flag: '--logto',
+    env: 'UWSGI_TS_LOGTO',
+    configKey: 'logto',
+    type: path(),
+    help:
+      'Append every log line (requests, lifecycle, errors) of the master and the workers to this file instead ' +
+      'of stderr; SIGUSR1 to the master reopens it, for logrotate.',
+    group: 'Logging and metrics',
+  }),
+  logFormat: withDefault({
+    flag: '--log-format',
+    env: 'UWSGI_TS_LOG_FORMAT',
+    configKey: 'log-format',
+    type: logFormat(),
+    default: { kind: 'text' },
+    help:
+      'Request log line format: text (key=value), json (one JSON object per line; lifecycle and error lines ' +
+      "become JSON too) or a template naming fields as %(name), such as '%(addr) \"%(method) %(uri)\" %(status) %(size) %(msecs)'.",
+    group: 'Logging and metrics',
+  }),
+  disableLogging: withDefault({
+    flag: '--disable-logging',
+    env: 'UWSGI_TS_DISABLE_LOGGING',
+    configKey: 'disable-logging',
+    type: bool(),
+    default: false,
+    help: 'Do not log one line per request; lifecycle events and errors are still logged.',
+    group: 'Logging and metrics',
+    uwsgiKey: 'disable-logging',
   }),
   config: optional({
     flag: '--config',

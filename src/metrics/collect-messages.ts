@@ -38,12 +38,6 @@ export interface CollectReply {
   metrics?: MetricFamily[];
 }
 
-/** The master asks every process that writes log files to reopen them (SIGUSR1). */
-export interface ReopenLogs {
-  type: 'uwsgi_ts:reopen_logs';
-}
-
-export type MasterToWorker = CollectRequest | ReopenLogs;
 
 export function isCollectReply(message: unknown): message is CollectReply {
   return (message as CollectReply | null)?.type === 'uwsgi_ts:collected';
@@ -51,8 +45,4 @@ export function isCollectReply(message: unknown): message is CollectReply {
 
 export function isCollectRequest(message: unknown): message is CollectRequest {
   return (message as CollectRequest | null)?.type === 'uwsgi_ts:collect';
-}
-
-export function isReopenLogs(message: unknown): message is ReopenLogs {
-  return (message as ReopenLogs | null)?.type === 'uwsgi_ts:reopen_logs';
 }

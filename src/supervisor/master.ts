@@ -258,7 +258,7 @@ export class Master {
 
   /** SIGUSR1: the master's own files (see reopen-logs.ts), then every worker reopens theirs. */
   private reopenLogs(): void {
-    reopenLogs(this.log);
+    const failed = reopenLogs(this.log);
     for (const pid of this.children.keys()) {
       try {
         process.kill(pid, 'SIGUSR1');
@@ -266,6 +266,7 @@ export class Master {
         // Already gone.
       }
     }
+    this.log.info('logs_reopened', { workers: this.children.size, failed });
   }
 
   private workerSettings(slot: number): WorkerSettings {

@@ -18,6 +18,8 @@ import { ListenCapture } from './listen-capture';
 import { ProtocolCounters } from './protocol-counters';
 import { PeerAllowList } from './peer-allow-list';
 import { startWorkerTelemetry } from '../metrics/worker-telemetry';
+import { reopenOnSignal, requestLogFor, startLogging } from '../log/process-logging';
+import type { LogOutput } from '../log/log-output';
 import { FIRST_SOCKET_FD, readWorkerSettings, type WorkerMessage } from './settings';
 import { Heartbeat, type BeatSample } from './heartbeat';
 import { performance } from 'node:perf_hooks';
@@ -31,6 +33,21 @@ import { dropPrivileges, processIdentityCalls, PrivilegeError } from '../supervi
 
 const settings = readWorkerSettings(process.env);
 const log = createLogger(`worker ${settings.slot}`);
+const logOutput = startWorkerLogging();
+
+/** Logging as the master configured it; a --logto file that cannot be opened here (the
+ * master opened it, so this is rare: a permission after --uid) falls back to stderr. */
+function startWorkerLogging(): LogOutput {
+  let output: LogOutput;
+  try {
+    output = startLogging(settings.log);
+  } catch (err) {
+    output = startLogging({ ...settings.log, logto: null });
+    log.error('log_open_failed', { error: (err as Error).message, effect: 'logging to stderr' });
+  }
+  reopenOnSignal(output);
+  return output;
+}
 
 type Phase = 'booting' | 'serving' | 'stopping';
 let phase: Phase = 'booting';
@@ -177,7 +194,8 @@ async function main(): Promise<void> {
   }
   if (phase !== 'booting') return;
   const counters = new ProtocolCounters(log);
-  const telemetry = startWorkerTelemetry(settings, counters);
+  const requestLog = requestLogFor(settings.log, settings.slot, logOutput);
+  const telemetry = startWorkerTelemetry(settings, counters, requestLog === null ? [] : [requestLog]);
   const addon = loadAddon();
   const t = selectTransport(settings.io, {
     parser,

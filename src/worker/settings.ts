@@ -2,6 +2,7 @@
  * What the master tells a worker at spawn, in one environment variable (readable before
  * anything else runs in the worker, and visible in /proc for debugging).
  */
+import type { LogSettings } from '../log/process-logging';
 import type { ParserPreference } from '../protocol/vars-parser';
 import type { Cidr } from './peer-allow-list';
 import type { BeatSample } from './heartbeat';
@@ -37,6 +38,7 @@ export interface WorkerTuning {
   orphanExitAfterMs: number;
   /** The master serves /metrics and /stats: keep request counters and answer collects. */
   metrics: boolean;
+  log: LogSettings;
   /** --uid/--gid, resolved by the master: the worker switches to it before loading the app. */
   identity: Identity | null;
 }
