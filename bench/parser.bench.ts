@@ -4,7 +4,7 @@
  *   npm run bench:parser -- [--rounds 7] [--seconds 0.5]
  *   (after npm ci, which builds the addon; or node dist/bench/parser.bench.js once built)
  *
- * Workloads (per packet): "lazy-5" = parse + Environ.fromParser + getKnown of 5 keys
+ * Workloads (per packet): "lazy-5" = parseBlock + Environ.fromParsedBlock + getKnown of 5 keys
  * (REQUEST_METHOD, REQUEST_URI, HTTP_HOST, CONTENT_LENGTH, HTTP_USER_AGENT); "toObject" =
  * parse + Environ + toObject(). Native and TS rounds are interleaved so drift on a shared VM
  * hits both alike; the table reports the median packets/s over the rounds.
@@ -100,8 +100,9 @@ const WORKLOADS: [string, Workload][] = [
   [
     'parse + Environ + 5 lazy gets',
     (parser, buf, end) => {
-      if (parser.parse(buf, 4, end) < 0) throw new Error('parse failed');
-      const env = Environ.fromParser(parser, buf, 4, end);
+      const block = parser.parseBlock(buf, 4, end);
+      if (typeof block !== 'string') throw new Error('parse failed');
+      const env = Environ.fromParsedBlock(parser, block);
       return (
         (env.getKnown(K.REQUEST_METHOD)?.length ?? 0) +
         (env.getKnown(K.REQUEST_URI)?.length ?? 0) +
@@ -114,8 +115,9 @@ const WORKLOADS: [string, Workload][] = [
   [
     'parse + Environ + toObject()',
     (parser, buf, end) => {
-      if (parser.parse(buf, 4, end) < 0) throw new Error('parse failed');
-      const object = Environ.fromParser(parser, buf, 4, end).toObject();
+      const block = parser.parseBlock(buf, 4, end);
+      if (typeof block !== 'string') throw new Error('parse failed');
+      const object = Environ.fromParsedBlock(parser, block).toObject();
       return object.REQUEST_METHOD.length;
     },
   ],

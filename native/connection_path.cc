@@ -158,6 +158,8 @@ struct IoState {
   size_t max_connections = 0;
   bool accept_paused = false;
   PeerFilter filter;
+  // Where ioWrite encodes a string (reused; it grows to the largest string written).
+  std::vector<char> scratch;
   std::vector<Listener*> listeners;
   std::vector<Conn*> slots;
   std::vector<uint32_t> free_slots;
@@ -385,7 +387,13 @@ void Dispatch(IoState* io, Conn* c, const Frame& f) {
   const uint32_t gen = c->gen;
   napi_handle_scope scope;
   if (napi_open_handle_scope(io->env, &scope) == napi_ok) {
-    CallJs(io, kRefOnRequest, 0, nullptr);
+    // The vars block as the latin1 string the environ keeps: made here, in the call that
+    // is crossing into JS anyway, instead of by a second native call from JS.
+    napi_value block = nullptr;
+    if (napi_create_string_latin1(io->env, reinterpret_cast<const char*>(io->arena) + kPacketHeaderBytes,
+                                  f.vars_end - kPacketHeaderBytes, &block) == napi_ok) {
+      CallJs(io, kRefOnRequest, 1, &block);
+    }
     napi_close_handle_scope(io->env, scope);
   }
   // JS may have answered, closed or destroyed it: look it up again.
@@ -723,7 +731,7 @@ void Cleanup(void* data) {
 }
 
 // ioInit(arena: Uint8Array, record: Int32Array, pairs, knownIndex, meta: Int32Array,
-//        onRequest(), onEvent(type, index, gen, a, b),
+//        onRequest(varsBlock: string), onEvent(type, index, gen, a, b),
 //        limits: Float64Array [maxVarsBlock, limitPost, inlineBodyMax, headDeadlineMs,
 //                              bodyIdleMs, drainTimeoutMs, drainMaxBytes, maxConnections])
 napi_value IoInit(napi_env env, napi_callback_info info) {
@@ -871,12 +879,15 @@ napi_value IoOpen(napi_env env, napi_callback_info /*info*/) {
   return Int(env, static_cast<int32_t>(io->open));
 }
 
-// ioWrite(index, gen, buf | null, end, drainLimit) -> bytes still queued (>= 0),
-// kWriteGone or kWriteClosed. drainLimit >= 0 caps the body left to discard (0 for an
-// answer whose request body must not be read at all).
+// ioWrite(index, gen, data, end, drainLimit[, latin1]) -> bytes still queued (>= 0),
+// kWriteGone or kWriteClosed. data: a Uint8Array, null, or a string encoded here as
+// UTF-8 (latin1 when the 6th argument is true), which spares JS a Buffer for the common
+// response that ServerResponse writes as one string (head and body together).
+// drainLimit >= 0 caps the body left to discard (0 for an answer whose request body must
+// not be read at all).
 napi_value IoWrite(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 5) return Int(env, kWriteGone);
   IoState* io = g_io;
   if (io == nullptr) return Int(env, kWriteGone);
@@ -885,9 +896,24 @@ napi_value IoWrite(napi_env env, napi_callback_info info) {
   void* data = nullptr;
   size_t length = 0;
   napi_valuetype type;
-  if (napi_typeof(env, argv[2], &type) == napi_ok && type == napi_object &&
-      !ArgTypedArray(env, argv[2], napi_uint8_array, &data, &length)) {
+  if (napi_typeof(env, argv[2], &type) != napi_ok) return Int(env, kWriteGone);
+  if (type == napi_object && !ArgTypedArray(env, argv[2], napi_uint8_array, &data, &length)) {
     return Int(env, kWriteGone);
+  }
+  if (type == napi_string) {
+    bool latin1 = false;
+    if (argc >= 6) napi_get_value_bool(env, argv[5], &latin1);
+    // The length in bytes first (no copy), then the bytes into the scratch buffer.
+    size_t needed = 0;
+    const napi_status sized = latin1 ? napi_get_value_string_latin1(env, argv[2], nullptr, 0, &needed)
+                                     : napi_get_value_string_utf8(env, argv[2], nullptr, 0, &needed);
+    if (sized != napi_ok) return Int(env, kWriteGone);
+    if (io->scratch.size() < needed + 1) io->scratch.resize(needed + 1);
+    const napi_status copied =
+        latin1 ? napi_get_value_string_latin1(env, argv[2], io->scratch.data(), io->scratch.size(), &length)
+               : napi_get_value_string_utf8(env, argv[2], io->scratch.data(), io->scratch.size(), &length);
+    if (copied != napi_ok) return Int(env, kWriteGone);
+    data = io->scratch.data();
   }
   bool end = false;
   napi_get_value_bool(env, argv[3], &end);

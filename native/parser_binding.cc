@@ -11,6 +11,11 @@
 //   parserBind(pairs, knownIndex, meta)    -> a parse function of its own, bound to these
 //                                          tables, so several parsers can live in one
 //                                          process (src/protocol/vars-parser.ts uses it).
+//   parserBindBlock(pairs, knownIndex, meta) -> parseBlock(buf, start, end): the same parse,
+//                                          returning the block as a latin1 string when it
+//                                          parsed (the one JS value made here: JS needs it
+//                                          anyway, and making it in this call saves a
+//                                          second crossing), else the negative status.
 //   knownKeys() -> string[]                the known key table (native/known_keys.h).
 //
 // parse never throws and never crashes: a non-Uint8Array, offsets that are not integers in
@@ -129,7 +134,14 @@ bool GetOffset(napi_env env, napi_value value, size_t limit, size_t* offset) {
   return true;
 }
 
-int32_t ParseCall(napi_env env, const ParserTables* tables, size_t argc, const napi_value* argv) {
+// The validated block of a parse call: set only when the arguments were usable.
+struct BlockRange {
+  const uint8_t* block = nullptr;
+  size_t length = 0;
+};
+
+int32_t ParseCall(napi_env env, const ParserTables* tables, size_t argc, const napi_value* argv,
+                  BlockRange* range = nullptr) {
   constexpr int32_t kBadArguments = static_cast<int32_t>(ParseStatus::BAD_ARGUMENTS);
   if (tables == nullptr || tables->meta == nullptr) return kBadArguments;  // before parserInit
   napi_typedarray_type type;
@@ -146,6 +158,10 @@ int32_t ParseCall(napi_env env, const ParserTables* tables, size_t argc, const n
   }
   // A detached or empty array has no data pointer (and length 0, so start == end == 0).
   const uint8_t* block = data == nullptr ? nullptr : static_cast<const uint8_t*>(data) + start;
+  if (range != nullptr) {
+    range->block = block;
+    range->length = end - start;
+  }
   return ParseVars(block, end - start, tables->pairs, tables->max_pairs, tables->known_index,
                    tables->meta);
 }
@@ -163,6 +179,25 @@ napi_value Parse(napi_env env, napi_callback_info info) {
   return result;
 }
 
+napi_value ParseBlock(napi_env env, napi_callback_info info) {
+  size_t argc = kParseArgCount;
+  napi_value argv[kParseArgCount];
+  void* data = nullptr;
+  int32_t status = static_cast<int32_t>(ParseStatus::BAD_ARGUMENTS);
+  napi_value result = nullptr;
+  BlockRange range;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, &data) == napi_ok) {
+    status = ParseCall(env, static_cast<const ParserTables*>(data), argc, argv, &range);
+  }
+  if (status >= 0) {
+    const char* block = range.block == nullptr ? "" : reinterpret_cast<const char*>(range.block);
+    if (napi_create_string_latin1(env, block, range.length, &result) == napi_ok) return result;
+    status = static_cast<int32_t>(ParseStatus::BAD_ARGUMENTS);
+  }
+  if (napi_create_int32(env, status, &result) != napi_ok) return nullptr;
+  return result;
+}
+
 napi_value ParserInit(napi_env env, napi_callback_info info) {
   void* data = nullptr;
   if (napi_get_cb_info(env, info, nullptr, nullptr, nullptr, &data) != napi_ok) return nullptr;
@@ -176,7 +211,7 @@ void FinalizeBoundTables(napi_env env, void* data, void* /*hint*/) {
   delete tables;
 }
 
-napi_value ParserBind(napi_env env, napi_callback_info info) {
+napi_value BindTo(napi_env env, napi_callback_info info, napi_callback fn_impl, const char* name) {
   auto* tables = new (std::nothrow) ParserTables();
   if (tables == nullptr) {
     napi_throw_error(env, nullptr, "out of memory");
@@ -187,7 +222,7 @@ napi_value ParserBind(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   napi_value fn = nullptr;
-  if (napi_create_function(env, "parse", NAPI_AUTO_LENGTH, Parse, tables, &fn) != napi_ok ||
+  if (napi_create_function(env, name, NAPI_AUTO_LENGTH, fn_impl, tables, &fn) != napi_ok ||
       napi_add_finalizer(env, fn, tables, FinalizeBoundTables, nullptr, nullptr) != napi_ok) {
     ReleaseTables(env, tables);
     delete tables;
@@ -195,6 +230,12 @@ napi_value ParserBind(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   return fn;
+}
+
+napi_value ParserBind(napi_env env, napi_callback_info info) { return BindTo(env, info, Parse, "parse"); }
+
+napi_value ParserBindBlock(napi_env env, napi_callback_info info) {
+  return BindTo(env, info, ParseBlock, "parseBlock");
 }
 
 napi_value KnownKeys(napi_env env, napi_callback_info /*info*/) {
@@ -231,6 +272,7 @@ napi_status RegisterParser(napi_env env, napi_value exports) {
       {"parserInit", nullptr, ParserInit, nullptr, nullptr, nullptr, napi_enumerable, tables},
       {"parse", nullptr, Parse, nullptr, nullptr, nullptr, napi_enumerable, tables},
       {"parserBind", nullptr, ParserBind, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"parserBindBlock", nullptr, ParserBindBlock, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"knownKeys", nullptr, KnownKeys, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   return napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);

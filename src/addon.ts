@@ -12,6 +12,9 @@ export interface NativeAddon extends NativeIo {
   parse(buf: Uint8Array, start: number, end: number): number;
   /** A parse function of its own, bound to these tables (one per VarsParser instance). */
   parserBind(pairs: Int32Array, knownIndex: Int32Array, meta: Int32Array): (buf: Uint8Array, start: number, end: number) => number;
+  /** Like parserBind; the function returns the block as a latin1 string when it parsed,
+   * else the negative ParseStatus. */
+  parserBindBlock(pairs: Int32Array, knownIndex: Int32Array, meta: Int32Array): (buf: Uint8Array, start: number, end: number) => string | number;
   knownKeys(): string[];
   /** listen(2) on an already bound socket fd; 0 or a negative errno. */
   listenFd(fd: number, backlog: number): number;
@@ -31,7 +34,7 @@ export interface NativeIo {
     pairs: Int32Array,
     knownIndex: Int32Array,
     meta: Int32Array,
-    onRequest: () => void,
+    onRequest: (varsBlock: string) => void,
     onEvent: (type: number, index: number, gen: number, a: number, b: number) => void,
     limits: Float64Array,
   ): void;
@@ -41,7 +44,8 @@ export interface NativeIo {
   ioStop(): number;
   ioOpen(): number;
   /** Bytes still queued (>= 0), or WRITE_GONE / WRITE_CLOSED. */
-  ioWrite(index: number, gen: number, data: Uint8Array | null, end: boolean, drainLimit: number): number;
+  /** data: bytes, null, or a string encoded natively as UTF-8 (latin1 when `latin1`). */
+  ioWrite(index: number, gen: number, data: Uint8Array | string | null, end: boolean, drainLimit: number, latin1?: boolean): number;
   ioPause(index: number, gen: number): void;
   ioResume(index: number, gen: number): void;
   ioDestroy(index: number, gen: number): void;

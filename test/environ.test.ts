@@ -338,6 +338,9 @@ describe('Environ.fromParser with tables in separate buffers', () => {
       knownIndex,
       meta,
       parse: (buf, start, end) => parseVarsJs(buf, start, end, pairs, 4, knownIndex, meta),
+      parseBlock: () => {
+        throw new Error('not used here');
+      },
     };
     const block = encodeVars([
       ['REQUEST_METHOD', 'PUT'],

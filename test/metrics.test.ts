@@ -102,8 +102,17 @@ test('a scrape after a known sequence of requests gives exact counts, bytes and 
 test('restarting a worker does not create new series; the restart is counted with its reason', async () => {
   const { server, base } = await startWithMetrics(2);
   try {
-    for (let i = 0; i < 6; i++) await rawExchange(server.socketPath, packet(nginxVars('GET', '/hello')));
-    const before = await scrape(base);
+    // Both workers must have served before the "before" scrape, or a slot's first request
+    // after the restart would add its series for the first time. Which worker accepts a
+    // connection is up to the kernel (one awake worker may take a whole run of them), so
+    // send until both have served, within a bound.
+    let before: Sample[] = [];
+    for (let round = 0; round < 50; round++) {
+      for (let i = 0; i < 6; i++) await rawExchange(server.socketPath, packet(nginxVars('GET', '/hello')));
+      before = await scrape(base);
+      const served = new Set(select(before, 'uwsgi_ts_requests_total').map((s) => s.labels.worker));
+      if (served.has('1') && served.has('2')) break;
+    }
     const keysBefore = new Set(before.map(seriesKey));
     const [victim] = workerPids(server);
     process.kill(victim, 'SIGKILL');
@@ -288,8 +297,14 @@ test('supervisor events in the series: a request past --harakiri, a rolling relo
   try {
     const r = await rawExchange(server.socketPath, packet(nginxVars('GET', '/hang?x=1')), { timeoutMs: 10_000 });
     assert.match(r.data.toString('latin1'), /^HTTP\/1\.1 504 /);
-    const afterHarakiri = await scrape(base);
-    assert.equal(total(afterHarakiri, 'uwsgi_ts_harakiri_requests_total'), 1);
+    let afterHarakiri = await scrape(base);
+    // The worker reports the event over IPC; the master counts it.
+    for (let i = 0; i < 100 && total(afterHarakiri, 'uwsgi_ts_harakiri_total', { kind: 'request' }) < 1; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      afterHarakiri = await scrape(base);
+    }
+    assert.equal(total(afterHarakiri, 'uwsgi_ts_harakiri_total', { kind: 'request' }), 1);
+    assert.equal(total(afterHarakiri, 'uwsgi_ts_harakiri_total', { kind: 'loop' }), 0);
     assert.equal(total(afterHarakiri, 'uwsgi_ts_requests_total', { code: '504' }), 1);
     // Three more requests on each worker reach --max-requests: each slot is recycled.
     for (let i = 0; i < 8; i++) await rawExchange(server.socketPath, packet(nginxVars('GET', '/')));

@@ -441,3 +441,11 @@ test('recycles, reloads, harakiri and scale-down are recorded as restarts with t
   assert.ok(h.step().actions.some((x) => x.type === 'restart' && x.reason === 'scale'));
   assert.ok(h.actions({ type: 'reopen_logs', reason: 'SIGUSR1' }).some((x) => x.type === 'reopen_logs'));
 });
+
+test('a request past --harakiri in a worker is recorded as a harakiri of kind request', () => {
+  const h = new Harness(2, 30_000, { harakiriMs: 1000 });
+  const [, b] = h.boot();
+  assert.deepEqual(h.actions({ type: 'request_timed_out', pid: b }), [{ type: 'harakiri', slot: 2, kind: 'request' }]);
+  assert.deepEqual(h.actions({ type: 'request_timed_out', pid: 424242 }), []);
+  assert.deepEqual(h.signals(h.step().actions), [], 'the worker keeps serving');
+});

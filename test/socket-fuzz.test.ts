@@ -129,8 +129,12 @@ test('random bytes, mutated and split packets, early closes over real sockets: n
   const concurrency = 40;
   const rand = seededRandom(seed);
   const server = await startServer({ app: 'echo.js', args: ['--socket-timeout', String(SOCKET_TIMEOUT_S)] });
-  const context = `seed ${seed} (UWSGI_TS_FUZZ_SEED=${seed} replays it)`;
   try {
+    // Which I/O path took the beating (the suite runs once per path, UWSGI_TS_IO).
+    const transport = /\[worker 1\] ready .*transport=(\w+)/.exec(server.output())?.[1];
+    const wanted = process.env.UWSGI_TS_IO;
+    if (wanted === 'native' || wanted === 'js') assert.equal(transport, wanted);
+    const context = `transport ${transport}, seed ${seed} (UWSGI_TS_FUZZ_SEED=${seed} replays it)`;
     const pid = Number(/worker_ready slot=1 pid=(\d+)/.exec(server.output())![1]);
     // The baseline after some traffic: the first requests open fds that stay (lazily
     // created handles), which are not a leak.

@@ -11,6 +11,7 @@ import { freePort } from './helpers/nginx';
 import { uwsgiRequest } from './helpers/uwsgi-client';
 import * as net from 'node:net';
 import { probeVerdict } from '../src/supervisor/sockets';
+import { unusedSocketFileOptions } from '../src/supervisor/process-setup';
 
 test('TCP on [::1]:PORT', async () => {
   const port = await freePort();
@@ -132,4 +133,14 @@ test('a TCP port in use and a missing socket directory are refused with exit cod
     busy.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('--chmod-socket/--chown-socket without a unix socket file of ours are reported as having no effect', () => {
+  const tcp = [{ kind: 'tcp' as const, host: '127.0.0.1', port: 3031 }, { kind: 'fd' as const, fd: 3 }];
+  assert.deepEqual(unusedSocketFileOptions({ chmodSocket: 0o660, chownSocket: undefined }, tcp), [
+    '--chmod-socket has no effect: this master creates no unix socket file (an inherited socket keeps the mode and owner it was given)',
+  ]);
+  assert.equal(unusedSocketFileOptions({ chmodSocket: 0o660, chownSocket: { group: 'www-data' } }, tcp).length, 2);
+  assert.deepEqual(unusedSocketFileOptions({ chmodSocket: 0o660, chownSocket: undefined }, [...tcp, { kind: 'unix', path: '/run/a.sock' }]), []);
+  assert.deepEqual(unusedSocketFileOptions({ chmodSocket: undefined, chownSocket: undefined }, tcp), []);
 });

@@ -24,40 +24,46 @@ async function version(socketPath: string): Promise<string> {
   return /v=(\S+)/.exec(r.body.toString())![1];
 }
 
-test('SIGHUP three times under continuous load through nginx: zero non-2xx, zero socket errors', async () => {
-  const file = versionFile('1');
-  const server = await startServer({ app: 'lifecycle-app.js', workers: 2, env: { LIFECYCLE_VERSION_FILE: file } });
-  const nginx = await startNginx({ upstream: `unix:${server.socketPath}` });
-  try {
-    let stop = false;
-    const load = runLoad(nginx.url, { requests: 1_000_000, concurrency: 8, path: '/slow?ms=3', stop: () => stop });
-    const firstWorkers = servingPids(server.output());
-    for (let round = 1; round <= 3; round++) {
-      fs.writeFileSync(file, String(round + 1));
-      const from = server.output().length;
-      process.kill(server.pid, 'SIGHUP');
-      await server.waitForOutput(/reload_done/, 30_000, from);
+for (const io of ['native', 'js']) {
+  test(`SIGHUP three times under continuous load through nginx (--io ${io}): zero non-2xx, zero socket errors`, async (t) => {
+    const file = versionFile('1');
+    const server = await startServer({ app: 'lifecycle-app.js', workers: 2, env: { LIFECYCLE_VERSION_FILE: file }, args: ['--io', io] });
+    const nginx = await startNginx({ upstream: `unix:${server.socketPath}` });
+    try {
+      let stop = false;
+      const load = runLoad(nginx.url, { requests: 1_000_000, concurrency: 8, path: '/slow?ms=3', stop: () => stop });
+      assert.match(server.output(), new RegExp(`\\] ready .*transport=${io}`), 'the transport under test');
+      const firstWorkers = servingPids(server.output());
+      const durations: number[] = [];
+      for (let round = 1; round <= 3; round++) {
+        fs.writeFileSync(file, String(round + 1));
+        const from = server.output().length;
+        process.kill(server.pid, 'SIGHUP');
+        const done = await server.waitForOutput(/reload_done .*duration_ms=(\d+)/, 30_000, from);
+        durations.push(Number(done[1]));
+      }
+      stop = true;
+      const r = await load;
+      t.diagnostic(`${r.ok} requests through nginx during 3 rolling reloads of 2 workers (${durations.join(', ')} ms each)`);
+      assert.ok(r.ok > 100, `only ${r.ok} requests completed during the reloads`);
+      assert.equal(r.non2xx, 0, `non-2xx: ${JSON.stringify([...r.statuses])}; nginx: ${nginx.errorLog().slice(-2000)}`);
+      assert.equal(r.errors, 0, `errors: ${JSON.stringify([...r.errorMessages])}`);
+      // Every worker was replaced each time: 2 at start + 2 per reload, and only the last two
+      // serve once the retired ones have drained and exited.
+      assert.equal(readyPids(server.output()).length, 8);
+      for (let i = 0; i < 200 && count(server.output(), /worker_exited/) < 6; i++) await sleep(50);
+      const serving = servingPids(server.output());
+      assert.equal(serving.length, 2);
+      assert.ok(serving.every((pid) => !firstWorkers.includes(pid)));
+      assert.equal(await version(server.socketPath), '4');
+      assert.doesNotMatch(nginx.errorLog(), /\[(error|crit|alert)\]/);
+    } finally {
+      await nginx.stop();
+      await server.stop();
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
     }
-    stop = true;
-    const r = await load;
-    assert.ok(r.ok > 100, `only ${r.ok} requests completed during the reloads`);
-    assert.equal(r.non2xx, 0, `non-2xx: ${JSON.stringify([...r.statuses])}; nginx: ${nginx.errorLog().slice(-2000)}`);
-    assert.equal(r.errors, 0, `errors: ${JSON.stringify([...r.errorMessages])}`);
-    // Every worker was replaced each time: 2 at start + 2 per reload, and only the last two
-    // serve once the retired ones have drained and exited.
-    assert.equal(readyPids(server.output()).length, 8);
-    for (let i = 0; i < 200 && count(server.output(), /worker_exited/) < 6; i++) await sleep(50);
-    const serving = servingPids(server.output());
-    assert.equal(serving.length, 2);
-    assert.ok(serving.every((pid) => !firstWorkers.includes(pid)));
-    assert.equal(await version(server.socketPath), '4');
-    assert.doesNotMatch(nginx.errorLog(), /\[(error|crit|alert)\]/);
-  } finally {
-    await nginx.stop();
-    await server.stop();
-    fs.rmSync(path.dirname(file), { recursive: true, force: true });
-  }
-});
+  });
+}
 
 test('a reload to an app that fails to boot: the reload stops, the old app keeps answering', async () => {
   const file = versionFile('good-1');

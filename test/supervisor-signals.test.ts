@@ -65,6 +65,9 @@ test('SIGUSR1 reopens logs: master and workers keep running, no inspector is sta
     const workers = servingPids(server.output());
     process.kill(server.pid, 'SIGUSR1');
     await server.waitForOutput(/reopen_logs reason=SIGUSR1/);
+    // Forwarded: each worker reopened its files too.
+    for (let i = 0; i < 100 && count(server.output(), /\[worker \d\] reopen_logs failed=0/) < 2; i++) await sleep(50);
+    assert.equal(count(server.output(), /\[worker \d\] reopen_logs failed=0/), 2);
     await sleep(500);
     assert.ok(workers.every(isAlive));
     assert.doesNotMatch(server.output(), /Debugger listening/);

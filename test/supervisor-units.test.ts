@@ -52,7 +52,8 @@ function harness(limitMs = 1000) {
     started: (method, uri) => (tracked.push(`start ${method} ${uri}`), tracked.length),
     settled: (token) => void tracked.push(`settle ${token}`),
   };
-  const deadlines = new RequestDeadlines(limitMs, log, tracker, clock, sweeper);
+  let expired = 0;
+  const deadlines = new RequestDeadlines(limitMs, log, tracker, clock, sweeper, () => expired++);
   let seen: Exchange | null = null;
   const handler = deadlines.wrap((ex) => {
     seen = ex;
@@ -60,6 +61,7 @@ function harness(limitMs = 1000) {
   return {
     log,
     tracked,
+    expired: () => expired,
     sweeper,
     advance(ms: number) {
       now += ms;
@@ -94,6 +96,7 @@ test('harakiri deadline: nothing sent yet → 504, the app sees an abort, one lo
   app.end();
   assert.equal(inner.calls.length, before);
   assert.deepEqual(h.tracked, ['start GET /slow?x=1', 'settle 1']);
+  assert.equal(h.expired(), 1, 'the master is told, for the metrics');
 });
 
 test('harakiri deadline: a response that has started is cut (destroy), not answered twice', () => {
@@ -117,6 +120,7 @@ test('harakiri deadline: a request that ends in time is never touched, and its d
   h.advance(5000);
   assert.equal(events.aborts.length, 0);
   assert.equal(h.log.lines.length, 0);
+  assert.equal(h.expired(), 0);
   assert.deepEqual(h.tracked, ['start GET /fast', 'settle 1']);
 });
 

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { startServer } from './helpers/server';
-import { startNginx } from './helpers/nginx';
+import { freePort, startNginx } from './helpers/nginx';
+import { httpRequest } from './helpers/http';
 import { runLoad } from './helpers/load';
 import { nginxVars, packet, parseResponse, rawExchange, uwsgiRequest } from './helpers/uwsgi-client';
 import { count, readyPids, servingPids, sleep } from './helpers/pool-log';
@@ -83,7 +84,7 @@ test('--harakiri: a request past the deadline gets 504, the app sees the abort, 
   }
 });
 
-test('--harakiri: a worker stuck in while(true) is killed within harakiri + grace; the log names the request and the stack', async () => {
+test('--harakiri: a worker stuck in while(true) is killed within harakiri + grace; the log names the request and the stack', async (t) => {
   const server = await startServer({ app: 'lifecycle-app.js', workers: 1, args: ['--harakiri', '2', '--harakiri-grace', '1'] });
   try {
     const [stuck] = servingPids(server.output());
@@ -97,6 +98,7 @@ test('--harakiri: a worker stuck in while(true) is killed within harakiri + grac
     const killedAfter = logTime(out, new RegExp(`worker_exited slot=1 pid=${stuck}`)) - started;
     assert.ok(killedAfter < 2000 + 500 + 1000 + 2500, `killed ${killedAfter} ms after the request (${elapsed} ms for the client)`);
     assert.ok(killedAfter >= 2000, `killed too early: ${killedAfter} ms`);
+    t.diagnostic(`--harakiri 2 --harakiri-grace 1: the stuck worker was gone ${killedAfter} ms after its request started`);
     assert.match(out, /harakiri_loop_blocked blocked_ms=\d+ limit_ms=2000 request="GET \/spin\?case=loop" request_ms=\d+ pid=\d+ stack="spinForever \(file:\/\/.*lifecycle-app\.js:\d+:\d+\)/);
     assert.match(out, new RegExp(`harakiri slot=1 pid=${stuck} reason="event loop blocked"`));
     // A replacement serves.
@@ -118,6 +120,36 @@ test('--idle: idle workers stop down to --min-workers, and the rest keep serving
     await sleep(2500);
     assert.equal(servingPids(server.output()).length, 1, 'never below the minimum');
     assert.equal(readyPids(server.output()).length, 3, 'nothing respawned');
+  } finally {
+    await server.stop();
+  }
+});
+
+test('--metrics counts what the supervisor does: harakiri by kind, reloads, restarts by reason', async () => {
+  const port = await freePort();
+  const server = await startServer({
+    app: 'lifecycle-app.js',
+    workers: 1,
+    args: ['--harakiri', '1', '--metrics', `127.0.0.1:${port}`],
+  });
+  const metric = async (pattern: RegExp) => {
+    const r = await httpRequest(`http://127.0.0.1:${port}/metrics`);
+    const m = pattern.exec(r.body.toString());
+    return m === null ? null : Number(m[1]);
+  };
+  try {
+    assert.equal(parseResponse((await rawExchange(server.socketPath, packet(nginxVars('GET', '/hang')), { timeoutMs: 10_000 })).data).status, 504);
+    let timedOut: number | null = null;
+    for (let i = 0; i < 50 && timedOut !== 1; i++) {
+      timedOut = await metric(/^uwsgi_ts_harakiri_total\{worker="1",kind="request"\} (\d+)/m);
+      if (timedOut !== 1) await sleep(100);
+    }
+    assert.equal(timedOut, 1);
+    const from = server.output().length;
+    process.kill(server.pid, 'SIGHUP');
+    await server.waitForOutput(/reload_done/, 30_000, from);
+    assert.equal(await metric(/^uwsgi_ts_reloads_total (\d+)/m), 1);
+    assert.equal(await metric(/^uwsgi_ts_worker_restarts_total\{reason="reload"\} (\d+)/m), 1);
   } finally {
     await server.stop();
   }

@@ -106,6 +106,34 @@ describe('packet fixtures', () => {
   }
 });
 
+describe('parseBlock', () => {
+  it('both parsers: the block as a latin1 string when it parsed, the same status and tables as parse otherwise', () => {
+    for (const { kind, create } of PARSER_FACTORIES) {
+      for (const fixture of FIXTURES) {
+        const viaParse = create(fixture.expect.maxVars ?? DEFAULT_MAX_VARS);
+        const viaBlock = create(fixture.expect.maxVars ?? DEFAULT_MAX_VARS);
+        const { packet, blockStart, blockEnd } = fixture;
+        const expected = parseOutcome(viaParse, packet, blockStart, blockEnd);
+        const result = viaBlock.parseBlock(packet, blockStart, blockEnd);
+        const label = `${fixture.name} (${kind})`;
+        if (expected.status >= 0) assert.equal(result, packet.toString('latin1', blockStart, blockEnd), label);
+        else assert.equal(result, expected.status, label);
+        const count = viaBlock.meta[META_PAIR_COUNT];
+        assert.deepEqual(
+          { status: expected.status, meta: Array.from(viaBlock.meta), pairs: Array.from(viaBlock.pairs.subarray(0, count * PAIR_STRIDE)), knownIndex: Array.from(viaBlock.knownIndex) },
+          expected,
+          label,
+        );
+      }
+      const parser = create(DEFAULT_MAX_VARS);
+      assert.equal(parser.parseBlock(Buffer.alloc(4), 3, 1), ParseStatus.BAD_ARGUMENTS, `${kind}: bad offsets`);
+      const oneVar = Uint8Array.of(0xff, 1, 0, 0x41, 0, 0, 0xff);
+      assert.equal(parser.parseBlock(oneVar, 1, 6), '\x01\x00A\x00\x00', `${kind}: a block inside a larger buffer`);
+      assert.equal(parser.meta[META_PAIR_COUNT], 1);
+    }
+  });
+});
+
 describe('native and TS parsers agree', () => {
   const seed = testSeed();
   const random = seededRandom(seed);

@@ -36,8 +36,6 @@ export class RequestStats implements RequestObserver {
   bytesIn = 0;
   bytesOut = 0;
   aborted = 0;
-  /** Requests that ran past --harakiri (answered 504 or closed by the worker). */
-  harakiri = 0;
   durationSum = 0;
   readonly durationBuckets = new Float64Array(DURATION_BUCKETS_SECONDS.length);
   /** method → counts indexed by status code. */

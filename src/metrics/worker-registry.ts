@@ -72,9 +72,6 @@ export function createWorkerRegistry(stats: RequestStats, protocol: ProtocolCoun
   metric('uwsgi_ts_requests_aborted_total', 'Requests whose client went away before the response was complete.', 'counter', () => [
     { labels: {}, value: stats.aborted },
   ]);
-  metric('uwsgi_ts_harakiri_requests_total', 'Requests that ran past --harakiri: answered 504 (or closed when the response had started) and aborted.', 'counter', () => [
-    { labels: {}, value: stats.harakiri },
-  ]);
   metric('uwsgi_ts_malformed_packets_total', 'Connections closed for a malformed uwsgi packet, by kind.', 'counter', () =>
     byKey(protocol.rejectedByReason, 'kind', (k) => MALFORMED_PACKET_KINDS.has(k)),
   );

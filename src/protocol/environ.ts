@@ -31,21 +31,7 @@ import {
 } from './vars-tables';
 import { objectKeyByKey, ROOT_SHAPE, type ShapeNode } from './environ-shapes';
 import { MAX_ARENA_SNAPSHOT_INTS, SnapshotArena } from './snapshot-arena';
-
-type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
-
-/**
- * Node's Buffer.prototype.latin1Slice accepts any Uint8Array and makes the string in one
- * native call (no intermediate Buffer object). It is undocumented, so fall back to
- * Buffer#toString if a Node version drops it.
- */
-const nativeLatin1Slice = (Buffer.prototype as unknown as { latin1Slice?: Latin1Slice }).latin1Slice;
-const latin1Slice: Latin1Slice =
-  typeof nativeLatin1Slice === 'function'
-    ? nativeLatin1Slice
-    : function (this: Uint8Array, start: number, end: number): string {
-        return Buffer.from(this.buffer, this.byteOffset, this.byteLength).toString('latin1', start, end);
-      };
+import { latin1Slice } from './latin1';
 
 /** In a snapshot table, knownIndex comes first and the pairs follow. */
 const PAIRS_BASE = KNOWN_KEY_COUNT;
@@ -104,6 +90,10 @@ class UnknownKeyIndex {
 }
 
 const ARENA = new SnapshotArena();
+
+/** The last all-known, repeat-free key sequence toObject() built, and its shape. */
+let lastKnownIds = new Int32Array(0);
+let lastKnownShape: ShapeNode | null = null;
 
 /** Per parser (keyed by its knownIndex): views of [knownIndex + count pairs] by count. */
 type ResultViews = (Int32Array | undefined)[];
@@ -186,8 +176,15 @@ export class Environ {
    * parser moves on to other packets and after buf is reused.
    */
   static fromParser(p: VarsParser, buf: Uint8Array, start: number, end: number): Environ {
+    return Environ.fromParsedBlock(p, latin1Slice.call(buf, start, end));
+  }
+
+  /**
+   * The same snapshot, with the block already a string: what p.parseBlock() returned
+   * (call it right after that parse).
+   */
+  static fromParsedBlock(p: VarsParser, block: string): Environ {
     const size = p.meta[META_PAIR_COUNT];
-    const block = latin1Slice.call(buf, start, end);
     const duplicates = p.meta[META_DUPLICATES];
     const view = resultView(p, size);
     if (view === null) return new Environ(block, separateCopy(p, size), 0, size, duplicates);
@@ -262,8 +259,17 @@ export class Environ {
    */
   toObject(): Record<string, string> {
     const t = this.table;
+    const size = this.size;
+    // nginx sends the same all-known key sequence on every request of a location: when
+    // this one is the last such sequence again, take its shape without walking the trie.
+    if (this.knownDuplicates === 0 && lastKnownShape !== null && lastKnownIds.length === size && this.hasKnownIds(lastKnownIds)) {
+      const values = new Array<string>(size);
+      for (let i = 0; i < size; i++) values[i] = this.valueAt(i);
+      return lastKnownShape.build(values, () => this.keys());
+    }
     const values: string[] = [];
     let shape: ShapeNode | null = ROOT_SHAPE;
+    let allKnown = this.knownDuplicates === 0;
     for (let i = 0; i < this.size; i++) {
       const id = t[this.pairs + i * PAIR_STRIDE + PAIR_KEY_ID];
       if (id >= 0) {
@@ -271,13 +277,30 @@ export class Environ {
         values.push(this.knownDuplicates === 0 ? this.valueAt(i) : this.mergedKnown(id, i));
         if (shape !== null) shape = shape.next(id, undefined);
       } else {
+        allKnown = false;
         const index = this.unknownIndex();
         if (index.firstOf[i] !== i) continue;
         values.push(this.mergedUnknown(index, i));
         if (shape !== null) shape = shape.next(UNKNOWN_KEY_ID, index.names[i]);
       }
     }
-    return shape !== null ? shape.build(values, () => this.keys()) : objectKeyByKey(this.keys(), values);
+    if (shape === null) return objectKeyByKey(this.keys(), values);
+    if (allKnown) {
+      const ids = new Int32Array(size);
+      for (let i = 0; i < size; i++) ids[i] = t[this.pairs + i * PAIR_STRIDE + PAIR_KEY_ID];
+      lastKnownIds = ids;
+      lastKnownShape = shape;
+    }
+    return shape.build(values, () => this.keys());
+  }
+
+  /** Whether the pairs are exactly these known ids, in this order (size already equal). */
+  private hasKnownIds(ids: Int32Array): boolean {
+    const t = this.table;
+    for (let i = 0, at = this.pairs + PAIR_KEY_ID; i < ids.length; i++, at += PAIR_STRIDE) {
+      if (t[at] !== ids[i]) return false;
+    }
+    return true;
   }
 
   /** Every raw pair in block order; keyId is the known id or -1. */

@@ -11,6 +11,7 @@ import { loadAddon, type NativeAddon } from '../addon';
 import type { Logger } from '../log';
 import { parseVarsJs } from './vars-parser-js';
 import { createVarsTables, PAIR_STRIDE } from './vars-tables';
+import { latin1Slice } from './latin1';
 
 export interface VarsParser {
   readonly kind: 'native' | 'js';
@@ -20,6 +21,9 @@ export interface VarsParser {
   readonly meta: Int32Array;
   /** Parses buf[start, end): the pair count (>= 0) or a negative ParseStatus. */
   parse(buf: Uint8Array, start: number, end: number): number;
+  /** The same parse; returns buf[start, end) as a latin1 string (what Environ keeps) when
+   * it parsed, else the negative ParseStatus. */
+  parseBlock(buf: Uint8Array, start: number, end: number): string | number;
 }
 
 
@@ -31,13 +35,18 @@ export const PARSER_PREFERENCES = ['auto', 'native', 'js'] as const satisfies re
 export function createJsVarsParser(maxVars: number): VarsParser {
   const { pairs, knownIndex, meta } = createVarsTables(maxVars);
   const maxPairs = pairs.length / PAIR_STRIDE;
+  const parse = (buf: Uint8Array, start: number, end: number): number =>
+    parseVarsJs(buf, start, end, pairs, maxPairs, knownIndex, meta);
   return Object.freeze({
     kind: 'js' as const,
     pairs,
     knownIndex,
     meta,
-    parse: (buf: Uint8Array, start: number, end: number): number =>
-      parseVarsJs(buf, start, end, pairs, maxPairs, knownIndex, meta),
+    parse,
+    parseBlock: (buf: Uint8Array, start: number, end: number): string | number => {
+      const status = parse(buf, start, end);
+      return status < 0 ? status : latin1Slice.call(buf, start, end);
+    },
   });
 }
 
@@ -45,7 +54,7 @@ export function createJsVarsParser(maxVars: number): VarsParser {
 function nativeAddon(): { ok: true; addon: NativeAddon } | { ok: false; reason: string } {
   const load = loadAddon();
   if (!load.ok) return load;
-  if (typeof load.addon.parserBind !== 'function') {
+  if (typeof load.addon.parserBind !== 'function' || typeof load.addon.parserBindBlock !== 'function') {
     return { ok: false, reason: 'the loaded addon has no parserBind (a stale build: rebuild it with node-gyp)' };
   }
   return load;
@@ -59,6 +68,7 @@ function nativeParser(addon: NativeAddon, maxVars: number): VarsParser {
     knownIndex,
     meta,
     parse: addon.parserBind(pairs, knownIndex, meta),
+    parseBlock: addon.parserBindBlock(pairs, knownIndex, meta),
   });
 }
 

@@ -303,6 +303,7 @@ export class Master {
       if (this.telemetry?.onWorkerMessage(pid, message)) return;
       if (message?.type === 'ready') this.record({ type: 'ready', pid });
       else if (message?.type === 'beat') this.record(beatEvent(pid, message));
+      else if (message?.type === 'harakiri') this.record({ type: 'request_timed_out', pid });
     });
     child.on('error', () => {
       // Reported through 'exit'; an IPC send error must not crash the master.

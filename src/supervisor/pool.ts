@@ -151,7 +151,9 @@ export type PoolEvent =
   | { type: 'stop'; mode: StopMode; reason: string }
   | { type: 'reload'; reason: string }
   | { type: 'scale'; delta: 1 | -1; reason: string }
-  | { type: 'reopen_logs'; reason: string };
+  | { type: 'reopen_logs'; reason: string }
+  /** A worker answered a request past --harakiri (it logged the details itself). */
+  | { type: 'request_timed_out'; pid: number };
 
 export type LogAction = {
   type: 'log';
@@ -313,7 +315,12 @@ function onBeat(state: PoolState, w: WorkerEntry, e: Extract<PoolEvent, { type: 
 }
 
 /** What folding an event gives: log lines, and the restarts and reloads it means (for the metrics). */
-export type EventOutput = LogAction | RestartAction | { type: 'reload_started' } | { type: 'reopen_logs' };
+export type EventOutput =
+  | LogAction
+  | RestartAction
+  | { type: 'reload_started' }
+  | { type: 'reopen_logs' }
+  | { type: 'harakiri'; slot: number; kind: HarakiriKind };
 
 /** Folds one event into the state; returns the log lines it deserves and the restarts
  * and reloads it means. */
@@ -396,6 +403,10 @@ export function applyEvent(state: PoolState, event: PoolEvent, now: number): Eve
     }
     case 'reopen_logs':
       return [log('info', 'reopen_logs', { reason: event.reason }), { type: 'reopen_logs' }];
+    case 'request_timed_out': {
+      const w = state.workers.get(event.pid);
+      return w === undefined ? [] : [{ type: 'harakiri', slot: w.slot, kind: 'request' }];
+    }
   }
 }
 

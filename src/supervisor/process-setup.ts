@@ -29,6 +29,18 @@ export interface ProcessSetup {
   readonly sockets: SocketSpec[];
 }
 
+/**
+ * --chmod-socket and --chown-socket act on the unix socket files this master creates; with
+ * none (TCP only, or sockets passed by systemd) they do nothing, which deserves a word.
+ */
+export function unusedSocketFileOptions(config: Pick<Config, 'chmodSocket' | 'chownSocket'>, sockets: readonly SocketSpec[]): string[] {
+  if (sockets.some((socket) => socket.kind === 'unix')) return [];
+  const given = [config.chmodSocket !== undefined ? '--chmod-socket' : null, config.chownSocket !== undefined ? '--chown-socket' : null];
+  return given
+    .filter((flag): flag is string => flag !== null)
+    .map((flag) => `${flag} has no effect: this master creates no unix socket file (an inherited socket keeps the mode and owner it was given)`);
+}
+
 export type SetupResult = { ok: true; setup: ProcessSetup } | { ok: false; exitCode: ExitCodeValue };
 
 export function setUpProcess(config: Config, log: Logger, accounts: AccountLookup = SYSTEM_ACCOUNTS): SetupResult {
@@ -52,6 +64,7 @@ export function setUpProcess(config: Config, log: Logger, accounts: AccountLooku
   }
   for (const warning of activation.warnings) log.warn('socket_activation', { warning });
   const sockets = assignActivatedSockets(config.socket, activation.sockets, socketAddressOfFd);
+  for (const warning of unusedSocketFileOptions(config, sockets)) log.warn('config_warning', { warning });
 
   let identity: Identity | null;
   let chownSocket: { uid: number; gid: number } | undefined;

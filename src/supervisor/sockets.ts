@@ -87,9 +87,9 @@ export function probeVerdict(outcome: 'connected' | string): { stale: true } | {
 }
 
 /** Connects to a unix socket path once: 'connected' or the errno code. */
-function probeUnixSocket(path: string): Promise<string> {
+function probeUnixSocket(file: string): Promise<string> {
   return new Promise((resolve) => {
-    const probe = net.connect({ path });
+    const probe = net.connect({ path: file });
     probe.once('connect', () => {
       probe.destroy();
       resolve('connected');
@@ -98,21 +98,21 @@ function probeUnixSocket(path: string): Promise<string> {
   });
 }
 
-async function clearStaleSocketFile(path: string): Promise<void> {
+async function clearStaleSocketFile(file: string): Promise<void> {
   let st: fs.Stats;
   try {
-    st = fs.lstatSync(path);
+    st = fs.lstatSync(file);
   } catch {
     return;
   }
   if (!st.isSocket()) {
-    throw new SocketError('UWSGI_TS_SOCKET_NOT_A_SOCKET', `${path} exists and is not a socket: refusing to replace it`);
+    throw new SocketError('UWSGI_TS_SOCKET_NOT_A_SOCKET', `${file} exists and is not a socket: refusing to replace it`);
   }
-  const verdict = probeVerdict(await probeUnixSocket(path));
+  const verdict = probeVerdict(await probeUnixSocket(file));
   if (!verdict.stale) {
-    throw new SocketError('UWSGI_TS_SOCKET_IN_USE', `${path}: ${verdict.reason}: stop that server first or choose another --socket`);
+    throw new SocketError('UWSGI_TS_SOCKET_IN_USE', `${file}: ${verdict.reason}: stop that server first or choose another --socket`);
   }
-  fs.rmSync(path, { force: true });
+  fs.rmSync(file, { force: true });
 }
 
 /** What a bind/listen errno means for the operator, for the errors they can act on. */

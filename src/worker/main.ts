@@ -18,7 +18,6 @@ import { ListenCapture } from './listen-capture';
 import { ProtocolCounters } from './protocol-counters';
 import { PeerAllowList } from './peer-allow-list';
 import { startWorkerTelemetry } from '../metrics/worker-telemetry';
-import type { RequestStats } from '../metrics/request-stats';
 import { reopenOnSignal, requestLogFor, startLogging } from '../log/process-logging';
 import type { LogOutput } from '../log/log-output';
 import { FIRST_SOCKET_FD, readWorkerSettings, type WorkerMessage } from './settings';
@@ -123,7 +122,10 @@ function masterGone(how: string): void {
 
 process.on('disconnect', () => masterGone('IPC channel closed'));
 // Also keeps Node from starting its inspector on SIGUSR1 (its default).
-process.on('SIGUSR1', () => reopenLogs(log));
+process.on('SIGUSR1', () => {
+  const failed = reopenLogs(log);
+  log.info('reopen_logs', { failed });
+});
 process.on('uncaughtException', (err) => {
   log.error('uncaught_exception', { error: String(err?.stack ?? err) });
 });
@@ -198,7 +200,7 @@ async function main(): Promise<void> {
   const t = selectTransport(settings.io, {
     parser,
     reporter: counters,
-    onRequest: requestPipeline(createDispatch(app, log), telemetry.stats),
+    onRequest: requestPipeline(createDispatch(app, log)),
     maxVarsBlock: settings.maxVarsBlock,
     limitPost: settings.limitPost,
     headDeadlineMs: settings.headDeadlineMs,
@@ -242,14 +244,13 @@ function sampleBeat(): BeatSample {
 
 /** What runs around the app's handler: request counting, and with --harakiri the
  * per-request deadline and the loop watchdog. */
-function requestPipeline(dispatch: RequestHandler, stats: RequestStats | null): RequestHandler {
+function requestPipeline(dispatch: RequestHandler): RequestHandler {
   let handler = dispatch;
   if (settings.harakiriMs !== null) {
     const watchdog = new LoopWatchdog({ limitMs: settings.harakiriMs, who: `worker ${settings.slot}`, masterPid: settings.masterPid });
     watchdog.start((err) => log.error('watchdog_failed', { error: err.message, effect: 'blocked loops are killed but not explained' }));
-    const deadlines = new RequestDeadlines(settings.harakiriMs, log, watchdog);
-    if (stats !== null) deadlines.onExpired = () => stats.harakiri++;
-    handler = deadlines.wrap(handler);
+    const onExpired = () => send({ type: 'harakiri' });
+    handler = new RequestDeadlines(settings.harakiriMs, log, watchdog, Date.now, undefined, onExpired).wrap(handler);
   }
   return counter.wrap(handler);
 }

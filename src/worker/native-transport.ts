@@ -12,6 +12,7 @@
  * the kernel does not take is kept natively and reported back with a DRAIN event.
  */
 import { Environ } from '../protocol/environ';
+import { latin1Slice } from '../protocol/latin1';
 import { isBadRequest, readRequestHead, type BadRequest, type RequestHead } from '../protocol/request-head';
 import { parseStatusCode } from '../protocol/parse-status';
 import { simpleResponse } from '../protocol/response-head';
@@ -34,8 +35,11 @@ import { AbortReason, IoEvent, Limit, Rec, RejectReason, WRITE_CLOSED, WRITE_GON
 
 const NOOP_EVENTS: ExchangeEvents = { onDrain() {}, onAbort() {}, onClose() {} };
 
-type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: Latin1Slice }).latin1Slice;
+
+/** Encodings ioWrite encodes natively (utf8 is also what an absent encoding means). */
+function isNativeEncoding(encoding: BufferEncoding | undefined): boolean {
+  return encoding === undefined || encoding === 'utf8' || encoding === 'utf-8' || encoding === 'latin1' || encoding === 'binary';
+}
 
 function runCallbacks(callbacks: WriteCallback[], err: Error | null): void {
   for (const cb of callbacks) cb(err);
@@ -49,6 +53,10 @@ class NativeExchange implements Exchange {
   private bodyDone: boolean;
   /** Response bytes written in this turn and not yet handed to native code. */
   private out: Buffer[] = [];
+  /** A lone string write waiting in place of `out` (encoded natively, no Buffer made):
+   * what ServerResponse writes for a typical response, head and body in one string. */
+  private outString: string | null = null;
+  private outLatin1 = false;
   private outBytes = 0;
   private corked = 0;
   private flushScheduled = false;
@@ -116,15 +124,29 @@ class NativeExchange implements Exchange {
       if (cb) process.nextTick(cb, new ClientAbortError('write after the connection closed'));
       return true;
     }
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
     const observed = this.observed;
-    if (observed !== null) {
-      if (observed.status === 0) observed.status = statusFromHead(buf);
-      observed.bytesOut += buf.length;
-    }
-    if (buf.length > 0) {
-      this.out.push(buf);
-      this.outBytes += buf.length;
+    if (typeof chunk === 'string' && this.out.length === 0 && this.outString === null && isNativeEncoding(encoding)) {
+      if (observed !== null) {
+        if (observed.status === 0) observed.status = statusFromHead(chunk);
+        observed.bytesOut += Buffer.byteLength(chunk, encoding);
+      }
+      if (chunk.length > 0) {
+        this.outString = chunk;
+        this.outLatin1 = encoding === 'latin1' || encoding === 'binary';
+        // Code units: a lower bound of the bytes, good enough for back-pressure.
+        this.outBytes += chunk.length;
+      }
+    } else {
+      this.stringToOut();
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
+      if (observed !== null) {
+        if (observed.status === 0) observed.status = statusFromHead(buf);
+        observed.bytesOut += buf.length;
+      }
+      if (buf.length > 0) {
+        this.out.push(buf);
+        this.outBytes += buf.length;
+      }
     }
     if (cb) this.callbacks.push(cb);
     if (this.corked === 0) this.scheduleFlush();
@@ -245,17 +267,21 @@ class NativeExchange implements Exchange {
   flush(end: boolean): void {
     this.flushScheduled = false;
     if (this.closed || (this.ended && !end)) return;
-    const out = this.out;
-    let buf: Buffer | null = null;
-    if (out.length === 1) buf = out[0];
-    else if (out.length > 1) buf = Buffer.concat(out, this.outBytes);
-    this.out = [];
+    let data: Buffer | string | null = this.outString;
+    const latin1 = this.outLatin1;
+    if (data === null) {
+      const out = this.out;
+      if (out.length === 1) data = out[0];
+      else if (out.length > 1) data = Buffer.concat(out, this.outBytes);
+      this.out = [];
+    }
+    this.outString = null;
     this.outBytes = 0;
-    if (buf === null && !end) {
+    if (data === null && !end) {
       if (this.queued === 0) this.afterFlushed();
       return;
     }
-    const result = this.transport.io.ioWrite(this.index, this.gen, buf, end, end ? this.drainLimit : -1);
+    const result = this.transport.io.ioWrite(this.index, this.gen, data, end, end ? this.drainLimit : -1, latin1);
     if (result === WRITE_CLOSED) {
       this.closed = true;
       this.transport.forget(this);
@@ -271,6 +297,16 @@ class NativeExchange implements Exchange {
     }
     this.queued = result;
     if (result === 0) this.afterFlushed();
+  }
+
+  /** Turns a waiting lone string into the first Buffer of `out` (another chunk follows). */
+  private stringToOut(): void {
+    const s = this.outString;
+    if (s === null) return;
+    this.outString = null;
+    const buf = Buffer.from(s, this.outLatin1 ? 'latin1' : 'utf8');
+    this.outBytes += buf.length - s.length;
+    this.out.push(buf);
   }
 
   flushIfScheduled(): void {
@@ -340,7 +376,7 @@ export class NativeTransport implements Transport {
       parser.pairs,
       parser.knownIndex,
       parser.meta,
-      () => this.onRequest(),
+      (block) => this.onRequest(block),
       (type, index, gen, a, b) => this.onEvent(type, index, gen, a, b),
       limits,
     );
@@ -378,7 +414,7 @@ export class NativeTransport implements Transport {
     if (this.exchanges[exchange.index] === exchange) this.exchanges[exchange.index] = undefined;
   }
 
-  private onRequest(): void {
+  private onRequest(block: string): void {
     const r = this.record;
     const index = r[Rec.INDEX];
     const gen = r[Rec.GEN];
@@ -388,7 +424,7 @@ export class NativeTransport implements Transport {
     // Native code framed and parsed the packet into the parser's tables; the TS parser,
     // when chosen (--parser js), parses it again into the same tables, with the same result.
     if (parser.kind !== 'native') parser.parse(this.arena, varsStart, varsEnd);
-    const environ = Environ.fromParser(parser, this.arena, varsStart, varsEnd);
+    const environ = Environ.fromParsedBlock(parser, block);
     const head = readRequestHead(environ, limitPost);
     const bodyLength = r[Rec.BODY_LENGTH];
     let firstChunk: Buffer | null = null;

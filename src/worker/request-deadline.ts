@@ -124,7 +124,6 @@ class DeadlineExchange implements Exchange, DeadlineItem {
     this.guard.tracker?.settled(this.token);
     const { method, url } = this.inner.head;
     const answered = !this.wrote;
-    this.guard.onExpired?.();
     this.guard.log.error('harakiri', {
       method,
       uri: url,
@@ -132,6 +131,7 @@ class DeadlineExchange implements Exchange, DeadlineItem {
       limit_ms: this.guard.limitMs,
       action: answered ? 'answered 504 and aborted the request' : 'closed the connection (the response had started)',
     });
+    this.guard.onExpired?.();
     if (answered) {
       this.inner.write(simpleResponse(504), undefined);
       this.inner.end();
@@ -150,8 +150,6 @@ export interface RequestTracker {
 
 export class RequestDeadlines {
   readonly sweeper: DeadlineSweeper;
-  /** Told about every request that ran past its deadline (the metrics count them). */
-  onExpired: (() => void) | null = null;
 
   constructor(
     readonly limitMs: number,
@@ -159,6 +157,8 @@ export class RequestDeadlines {
     readonly tracker: RequestTracker | null = null,
     readonly now: () => number = Date.now,
     sweeper?: DeadlineSweeper,
+    /** Told of every request past its deadline (the worker tells the master, for the metrics). */
+    readonly onExpired: (() => void) | null = null,
   ) {
     this.sweeper = sweeper ?? new DeadlineSweeper(undefined, now);
   }

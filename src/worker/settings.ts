@@ -63,4 +63,6 @@ export function readWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
 export type WorkerMessage =
   | { type: 'ready'; app: string; transport: string; parser: string }
   | ({ type: 'beat' } & BeatSample)
+  /** A request ran past --harakiri (answered 504 or cut). */
+  | { type: 'harakiri' }
   | { type: 'stopping'; reason: string };
