@@ -215,7 +215,6 @@ test('a scrape during load answers within the bound', async () => {
       const m = await scrape(base);
       times.push(performance.now() - t0);
       if (total(m, 'uwsgi_ts_worker_up') === 2) bothUp++;
-      assert.ok(total(m, 'uwsgi_ts_requests_total') > 0);
     }
     // A busy worker answers between two requests; on a machine this loaded a scheduling
     // hiccup may still make one miss the collection timeout now and then (it is then
