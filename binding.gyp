@@ -6,6 +6,7 @@
         "native/addon.cc",
         "native/connection_path.cc",
         "native/packet_frame.cc",
+        "native/parent_watch.cc",
         "native/peer_filter.cc",
         "native/parser_binding.cc",
         "native/socket_ops.cc",

@@ -9,6 +9,7 @@ napi_value Init(napi_env env, napi_value exports) {
   if (uwsgi_ts::RegisterSocketOps(env, exports) != napi_ok) return nullptr;
   if (uwsgi_ts::RegisterConnectionPath(env, exports) != napi_ok) return nullptr;
   if (uwsgi_ts::RegisterSockDiag(env, exports) != napi_ok) return nullptr;
+  if (uwsgi_ts::RegisterParentWatch(env, exports) != napi_ok) return nullptr;
   return exports;
 }
 

@@ -18,5 +18,7 @@ napi_status RegisterSocketOps(napi_env env, napi_value exports);
 
 // native/sock_diag_binding.cc: listenQueue(fd, out).
 napi_status RegisterSockDiag(napi_env env, napi_value exports);
+// watchParent (parent_watch.cc).
+napi_status RegisterParentWatch(napi_env env, napi_value exports);
 
 }  // namespace uwsgi_ts

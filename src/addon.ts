@@ -24,6 +24,9 @@ export interface NativeAddon extends NativeIo {
   dupFd(fd: number): number;
   /** Whether a connection waits in a listening socket's queue: 1, 0, or a negative errno. */
   hasPending(fd: number): number;
+  /** Ends this process with SIGKILL exitAfterMs after its parent is no longer masterPid, from an
+   * OS thread that runs whatever the event loop does: 0 or a negative errno. */
+  watchParent(masterPid: number, exitAfterMs: number): number;
 }
 
 /** The native connection path (native/connection_path.cc; layout: src/worker/native-io-layout.ts). */

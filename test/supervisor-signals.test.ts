@@ -26,18 +26,25 @@ test('kill -9 of the master: no worker survives', async () => {
   }
 });
 
-test('kill -9 of the master while a worker is blocked in while(true): that worker is gone too', async () => {
-  const server = await startServer({ app: 'lifecycle-app.js', workers: 1, args: ['--harakiri', '60'] });
-  try {
-    const [worker] = servingPids(server.output());
-    void rawExchange(server.socketPath, packet(nginxVars('GET', '/spin')), { timeoutMs: 100 });
-    await sleep(300);
-    process.kill(server.pid, 'SIGKILL');
-    assert.deepEqual(await waitGone([worker], 10_000), [], 'the blocked worker outlived its master');
-  } finally {
-    await server.stop();
-  }
-});
+// A worker stuck in while(true) cannot run its own orphan handling: with --harakiri its
+// watchdog thread ends it, without it the native parent watch does.
+for (const [how, args] of [
+  ['with --harakiri (the watchdog thread ends it)', ['--harakiri', '60']],
+  ['without --harakiri (the parent watch ends it)', ['--graceful-timeout', '1']],
+] as const) {
+  test(`kill -9 of the master while a worker is blocked in while(true), ${how}`, async () => {
+    const server = await startServer({ app: 'lifecycle-app.js', workers: 1, args: [...args] });
+    try {
+      const [worker] = servingPids(server.output());
+      void rawExchange(server.socketPath, packet(nginxVars('GET', '/spin')), { timeoutMs: 100 });
+      await sleep(300);
+      process.kill(server.pid, 'SIGKILL');
+      assert.deepEqual(await waitGone([worker], 10_000), [], 'the blocked worker outlived its master');
+    } finally {
+      await server.stop();
+    }
+  });
+}
 
 test('SIGTTIN adds a worker, SIGTTOU removes one, never the last', async () => {
   const server = await startServer({ app: 'lifecycle-app.js', workers: 1 });

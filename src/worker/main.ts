@@ -29,6 +29,7 @@ import { LoopWatchdog } from './loop-watchdog';
 import type { RequestHandler } from './exchange';
 import { reopenLogs } from '../reopen-logs';
 import { drainBacklog } from './backlog-drain';
+import { parentWatch } from './parent-watch';
 import { dropPrivileges, processIdentityCalls, PrivilegeError } from '../supervisor/privileges';
 
 const settings = readWorkerSettings(process.env);
@@ -121,6 +122,16 @@ function masterGone(how: string): void {
 }
 
 process.on('disconnect', () => masterGone('IPC channel closed'));
+
+/** Past the graceful time the 'disconnect' handling above uses, so that a worker whose loop
+ * runs always ends that way first; the watch only ends the ones that cannot. */
+const ORPHAN_KILL_MARGIN_MS = 1000;
+{
+  const addon = loadAddon();
+  const watch = parentWatch(addon.ok ? addon.addon : null);
+  const status = watch.watch(settings.masterPid, settings.orphanExitAfterMs + ORPHAN_KILL_MARGIN_MS);
+  if (status !== 0) log.warn('parent_watch_failed', { errno: -status, effect: 'a worker stuck in a loop could outlive its master' });
+}
 // Also keeps Node from starting its inspector on SIGUSR1 (its default).
 process.on('SIGUSR1', () => {
   const failed = reopenLogs(log);
