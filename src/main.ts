@@ -14,6 +14,7 @@ import { nativeIo } from './worker/transport-select';
 import { isLoopbackHost, formatCidr } from './worker/peer-allow-list';
 import { formatSocketAddress, type Source } from './config';
 import { heartbeatIntervalMs } from './worker/heartbeat';
+import { effectiveBootTimeout } from './supervisor/pool';
 import { setUpProcess, type ProcessSetup } from './supervisor/process-setup';
 
 /** A TCP socket on a non-loopback address with the default (loopback) allow-list can
@@ -75,6 +76,7 @@ export function masterOptions(config: Config, cwd: string, setup?: ProcessSetup,
       harakiriMs,
       harakiriGraceMs: ms(config.harakiriGrace),
       heartbeatMs,
+      bootTimeoutMs: effectiveBootTimeout(ms(config.bootTimeout), ms(config.appListenTimeout)),
     },
     maxRequests: config.maxRequests ?? null,
     maxRequestsJitter: config.maxRequestsJitter,

@@ -113,6 +113,7 @@ describe('resolveConfig: precedence default < file (--ini, then --config) < env 
       maxConnections: 1024,
       workers: 1,
       gracefulTimeout: 30,
+      bootTimeout: 60,
       minWorkers: undefined,
       idle: undefined,
       maxRequests: undefined,

@@ -35,6 +35,7 @@ describe('--print-config', () => {
         row('max-connections', '1024', 'default'),
         row('workers', '2', 'cli --workers'),
         row('graceful-timeout', '30', 'default'),
+        row('boot-timeout', '60', 'default'),
         row('min-workers', NOT_SET, 'default'),
         row('idle', NOT_SET, 'default'),
         row('max-requests', NOT_SET, 'default'),

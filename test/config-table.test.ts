@@ -43,6 +43,7 @@ export type TypeChecks = [
       | 'maxConnections'
       | 'workers'
       | 'gracefulTimeout'
+      | 'bootTimeout'
       | 'minWorkers'
       | 'idle'
       | 'maxRequests'
@@ -86,7 +87,7 @@ export type TypeChecks = [
   Expect<Equal<Record<keyof Config, Source>, Record<OptionName, Source>>>,
 ];
 
-const tuning = { allowFrom: [], vacuum: true, listen: 1024, socketTimeout: 60, bufferSize: 65535, maxVars: 1024, limitPost: 0, maxConnections: 1024, gracefulTimeout: 30, appListenTimeout: 30, maxRequestsJitter: 0, maxRecycling: 1, harakiriGrace: 5, logFormat: { kind: 'text' as const }, disableLogging: false };
+const tuning = { allowFrom: [], vacuum: true, listen: 1024, socketTimeout: 60, bufferSize: 65535, maxVars: 1024, limitPost: 0, maxConnections: 1024, gracefulTimeout: 30, appListenTimeout: 30, maxRequestsJitter: 0, maxRecycling: 1, harakiriGrace: 5, bootTimeout: 60, logFormat: { kind: 'text' as const }, disableLogging: false };
 const complete: Config = { socket: [], workers: 1, parser: 'auto', io: 'auto', app: 'a.js', printConfig: false, ...tuning };
 // @ts-expect-error -- 'app' is required (presence: 'required'): a Config without it does not compile.
 const withoutApp: Config = { socket: [], workers: 1, parser: 'auto', io: 'auto', printConfig: false, ...tuning };

@@ -11,6 +11,8 @@ import * as path from 'node:path';
 import { ExitCode } from '../src/exit-codes';
 import { MASTER_SIGNALS } from '../src/supervisor/master';
 import {
+  BOOT_TIMEOUT_MARGIN_MS,
+  DEFAULT_BOOT_TIMEOUT_MS,
   DEFAULT_GRACEFUL_TIMEOUT_MS,
   DEFAULT_HARAKIRI_GRACE_MS,
   DEFAULT_MAX_RECYCLING,
@@ -85,6 +87,7 @@ test('the numbers the page quotes are the constants', () => {
     [`\`--harakiri-grace\` seconds later (default ${DEFAULT_HARAKIRI_GRACE_MS / 1000}`, 'harakiri grace'],
     [`blocked for ${ORPHAN_BLOCKED_EXIT_MS / 1000} seconds`, 'orphan'],
     [`for at most ${BACKLOG_DRAIN_MAX_MS / 1000} s)`, 'backlog drain'],
+    [`Default ${DEFAULT_BOOT_TIMEOUT_MS / 1000} s, and never less than \`--app-listen-timeout\` plus ${BOOT_TIMEOUT_MARGIN_MS / 1000} s`, 'boot timeout'],
   ];
   // The page says "once a second" and "1 s" for these.
   assert.equal(TOUCH_RELOAD_POLL_MS, 1000);

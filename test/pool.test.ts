@@ -8,6 +8,8 @@ import {
   reconcile,
   MAX_WORKERS,
   SCALE_UP_LOOP_UTILIZATION,
+  BOOT_TIMEOUT_MARGIN_MS,
+  effectiveBootTimeout,
   FAST_STOP_KILL_AFTER_MS,
   RESPAWN_BACKOFF_BASE_MS,
   RESPAWN_BACKOFF_MAX_MS,
@@ -448,4 +450,40 @@ test('a request past --harakiri in a worker is recorded as a harakiri of kind re
   assert.deepEqual(h.actions({ type: 'request_timed_out', pid: b }), [{ type: 'harakiri', slot: 2, kind: 'request' }]);
   assert.deepEqual(h.actions({ type: 'request_timed_out', pid: 424242 }), []);
   assert.deepEqual(h.signals(h.step().actions), [], 'the worker keeps serving');
+});
+
+test('boot timeout: a worker never ready is killed; at start-up that stops the master with exit code 3', () => {
+  const h = new Harness(1, 30_000, { bootTimeoutMs: 5000 });
+  const [pid] = h.step().spawned;
+  h.now += 4999;
+  let d = h.step();
+  assert.deepEqual(h.signals(d.actions), []);
+  assert.equal(d.wakeAt, h.now + 1);
+  h.now += 1;
+  d = h.step();
+  assert.ok(h.events(d.actions).includes('worker_boot_timeout'));
+  assert.deepEqual(h.signals(d.actions, 'SIGKILL'), [pid]);
+  assert.deepEqual(h.signals(h.step().actions), [], 'killed once');
+  const logs = h.event({ type: 'exited', pid, code: null, signal: 'SIGKILL' });
+  assert.ok(logs.some((l) => l.event === 'startup_failed' && l.fields.exit_code === ExitCode.APP_LOAD_FAILED));
+  assert.deepEqual(h.step().actions.at(-1), { type: 'exit', code: ExitCode.APP_LOAD_FAILED });
+});
+
+test('boot timeout during a reload: the reload stops, the old worker keeps serving', () => {
+  const h = new Harness(1, 30_000, { bootTimeoutMs: 5000 });
+  const [old] = h.boot();
+  h.event({ type: 'reload', reason: 'SIGHUP' });
+  const [hung] = h.step().spawned;
+  h.now += 5000;
+  assert.deepEqual(h.signals(h.step().actions, 'SIGKILL'), [hung]);
+  const logs = h.event({ type: 'exited', pid: hung, code: null, signal: 'SIGKILL' });
+  assert.ok(logs.some((l) => l.event === 'reload_failed' && String(l.fields.reason).includes('boot timeout')));
+  assert.equal(h.state.mode, 'running');
+  assert.deepEqual(h.pidsOf('ready'), [old]);
+  assert.equal(h.step().spawned.length, 0);
+});
+
+test('the boot timeout leaves an app that calls listen() its whole --app-listen-timeout', () => {
+  assert.equal(effectiveBootTimeout(60_000, 30_000), 60_000);
+  assert.equal(effectiveBootTimeout(10_000, 30_000), 30_000 + BOOT_TIMEOUT_MARGIN_MS);
 });

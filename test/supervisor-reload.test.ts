@@ -90,6 +90,28 @@ test('a reload to an app that fails to boot: the reload stops, the old app keeps
   }
 });
 
+test('a reload to an app that never finishes loading: killed at --boot-timeout, the old app keeps answering', async () => {
+  const file = versionFile('steady');
+  const server = await startServer({
+    app: 'lifecycle-app.js',
+    workers: 1,
+    env: { LIFECYCLE_VERSION_FILE: file },
+    args: ['--boot-timeout', '2', '--app-listen-timeout', '0.5'],
+  });
+  try {
+    fs.writeFileSync(file, 'hang');
+    const from = server.output().length;
+    process.kill(server.pid, 'SIGHUP');
+    await server.waitForOutput(/worker_boot_timeout slot=1 pid=\d+ boot_ms=\d+ limit_ms=2000/, 20_000, from);
+    await server.waitForOutput(/reload_failed .*reason="not ready within the boot timeout \(2000 ms\)"/, 20_000, from);
+    assert.equal(await version(server.socketPath), 'steady');
+    assert.equal(servingPids(server.output()).length, 1);
+  } finally {
+    await server.stop();
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
+});
+
 test('--touch-reload: touching the file starts a rolling reload', async () => {
   const file = versionFile('a');
   const touch = path.join(path.dirname(file), 'reload.touch');

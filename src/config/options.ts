@@ -29,6 +29,7 @@ import {
 } from './option-types';
 import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_VARS, DEFAULT_LISTEN_BACKLOG, DEFAULT_SOCKET_TIMEOUT_S, MAX_VARS_BLOCK_BYTES } from '../protocol/limits';
 import {
+  DEFAULT_BOOT_TIMEOUT_MS,
   DEFAULT_GRACEFUL_TIMEOUT_MS,
   DEFAULT_HARAKIRI_GRACE_MS,
   DEFAULT_MAX_RECYCLING,
@@ -247,6 +248,17 @@ export const OPTIONS = {
     help:
       'Seconds a graceful stop (SIGTERM) gives in-flight requests to finish before the workers that are still ' +
       'busy are killed.',
+    group: 'Workers',
+  }),
+  bootTimeout: withDefault({
+    flag: '--boot-timeout',
+    env: 'UWSGI_TS_BOOT_TIMEOUT',
+    configKey: 'boot-timeout',
+    type: duration(1, MAX_WATCH_SECONDS),
+    default: DEFAULT_BOOT_TIMEOUT_MS / 1000,
+    help:
+      'Seconds a new worker may take to load the app and start accepting (at least --app-listen-timeout plus ' +
+      'one); past it, it is killed: at start-up the master stops with exit code 3, during a reload the reload stops.',
     group: 'Workers',
   }),
   minWorkers: optional({

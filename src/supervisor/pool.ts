@@ -33,6 +33,11 @@ export const MAX_WORKERS = 1024;
  * over its last heartbeat period: a Node worker serves many requests at once, so "busy"
  * means its CPU (its one thread) is nearly used up, not that a request is open. */
 export const SCALE_UP_LOOP_UTILIZATION = 0.75;
+/** Default for --boot-timeout: loading an app (and its imports) rarely takes more. */
+export const DEFAULT_BOOT_TIMEOUT_MS = 60_000;
+/** The boot timeout always leaves an app that calls listen() its --app-listen-timeout plus
+ * this much, so the worker's own clearer exit (code 4) comes first. */
+export const BOOT_TIMEOUT_MARGIN_MS = 1_000;
 /** Default for --max-recycling: replacements for recycles (max-requests, RSS) in flight at once. */
 export const DEFAULT_MAX_RECYCLING = 1;
 
@@ -53,6 +58,8 @@ export interface WorkerEntry {
   stopRequestedAt: number | null;
   stopKillAfterMs: number;
   killSent: boolean;
+  /** Killed for not becoming ready within the boot timeout. */
+  bootTimedOut: boolean;
   /** Set when the worker should be replaced: a replacement is spawned, then it stops. */
   replace: ReplaceReason | null;
   /** Last sign of life of its event loop (ready, heartbeat). */
@@ -88,6 +95,8 @@ export interface PoolConfig {
   /** --harakiri: a loop silent (no heartbeat) for this long is killed; null: off. */
   harakiriMs: number | null;
   harakiriGraceMs: number;
+  /** A worker not ready this long after its spawn is killed (see effectiveBootTimeout). */
+  bootTimeoutMs: number;
   /** How often workers send heartbeats (see heartbeat.ts): the slack for the liveness check. */
   heartbeatMs: number;
 }
@@ -102,6 +111,7 @@ export function poolConfig(overrides: Partial<PoolConfig> & { workers: number })
     harakiriMs: null,
     harakiriGraceMs: DEFAULT_HARAKIRI_GRACE_MS,
     heartbeatMs: 1000,
+    bootTimeoutMs: DEFAULT_BOOT_TIMEOUT_MS,
     ...overrides,
   };
 }
@@ -181,6 +191,11 @@ export interface Decision {
   actions: PoolAction[];
   /** Call reconcile() again at this time even if no event arrives (null: only on events). */
   wakeAt: number | null;
+}
+
+/** The boot timeout in force: --boot-timeout, raised if needed above --app-listen-timeout. */
+export function effectiveBootTimeout(bootTimeoutMs: number, appListenTimeoutMs: number): number {
+  return Math.max(bootTimeoutMs, appListenTimeoutMs + BOOT_TIMEOUT_MARGIN_MS);
 }
 
 export function createPoolState(config: PoolConfig): PoolState {
@@ -269,15 +284,16 @@ function workerFields(w: WorkerEntry): LogAction['fields'] {
 }
 
 function onExited(state: PoolState, w: WorkerEntry, code: number | null, signal: string | null, now: number): EventOutput[] {
-  const reason = exitReason(code, signal);
+  const reason = w.bootTimedOut ? `not ready within the boot timeout (${state.config.bootTimeoutMs} ms)` : exitReason(code, signal);
   const fields = { ...workerFields(w), code, signal, reason, uptime_ms: now - w.spawnedAt };
   if (state.mode === 'stopping' || w.state === 'stopping') return [log('info', 'worker_exited', fields)];
   const logs: EventOutput[] = [];
-  if (isLoadFailure(code) && !state.everReady) {
-    // The app cannot start at all: stop instead of a respawn storm, and say why.
-    state.exitCode = code!;
+  if ((isLoadFailure(code) || w.bootTimedOut) && !state.everReady) {
+    // The app cannot start at all: stop instead of a respawn storm, and say why. An app
+    // that never finishes loading failed to load.
+    state.exitCode = w.bootTimedOut ? ExitCode.APP_LOAD_FAILED : code!;
     beginStop(state, 'fast', now);
-    return [log('error', 'worker_exited', fields), log('error', 'startup_failed', { reason, exit_code: code })];
+    return [log('error', 'worker_exited', fields), log('error', 'startup_failed', { reason, exit_code: state.exitCode })];
   }
   const reload = state.reload;
   if (reload !== null && w.generation === reload.generation && w.readyAt === null) {
@@ -337,6 +353,7 @@ export function applyEvent(state: PoolState, event: PoolEvent, now: number): Eve
         stopRequestedAt: null,
         stopKillAfterMs: state.config.gracefulTimeoutMs,
         killSent: false,
+        bootTimedOut: false,
         replace: null,
         lastBeatAt: now,
         lastBusyAt: now,
@@ -453,6 +470,26 @@ function reconcileStopping(state: PoolState, now: number): Decision {
   return { actions, wakeAt: enforceKillDeadlines(state, now, actions) };
 }
 
+/** A worker that is neither ready nor gone past the boot timeout is killed; its exit then
+ * counts as a failed boot (start-up failure, failed reload, or crash back-off). */
+function checkBoot(state: PoolState, now: number, actions: PoolAction[]): number | null {
+  let wakeAt: number | null = null;
+  for (const w of live(state)) {
+    if (w.state !== 'starting' || w.bootTimedOut) continue;
+    const deadline = w.spawnedAt + state.config.bootTimeoutMs;
+    if (now < deadline) {
+      wakeAt = earliest(wakeAt, deadline);
+      continue;
+    }
+    w.bootTimedOut = true;
+    actions.push(
+      log('error', 'worker_boot_timeout', { ...workerFields(w), boot_ms: now - w.spawnedAt, limit_ms: state.config.bootTimeoutMs }),
+      { type: 'signal', pid: w.pid, signal: 'SIGKILL' },
+    );
+  }
+  return wakeAt;
+}
+
 /** --harakiri, the loop half: a ready worker silent past the limit (plus one heartbeat
  * period of slack) has a blocked event loop. */
 function checkLiveness(state: PoolState, now: number, actions: PoolAction[]): number | null {
@@ -529,6 +566,7 @@ export function reconcile(state: PoolState, now: number): Decision {
   if (state.mode === 'stopping') return reconcileStopping(state, now);
   const actions: PoolAction[] = [];
   let wakeAt = checkLiveness(state, now, actions);
+  wakeAt = earliest(wakeAt, checkBoot(state, now, actions));
   wakeAt = earliest(wakeAt, scaleForLoad(state, now, actions));
   advanceReload(state, now, actions);
 
