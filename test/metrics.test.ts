@@ -215,7 +215,6 @@ test('a scrape during load answers within the bound', async () => {
       const m = await scrape(base);
       times.push(performance.now() - t0);
       if (total(m, 'uwsgi_ts_worker_up') === 2) bothUp++;
-      assert.ok(total(m, 'uwsgi_ts_requests_total') > 0);
     }
     // A busy worker answers between two requests; on a machine this loaded a scheduling
     // hiccup may still make one miss the collection timeout now and then (it is then
@@ -284,4 +283,51 @@ test('--metrics on a unix socket path', async () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   assert.equal(fs.existsSync(metricsPath), false, 'the metrics socket file is removed at exit');
+});
+
+test('supervisor events in the series: a request past --harakiri, a rolling reload, max-requests recycles', async () => {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = await startServer({
+    app: 'lifecycle-app.js',
+    workers: 2,
+    args: ['--metrics', String(port), '--harakiri', '1', '--max-requests', '3'],
+  });
+  try {
+    const r = await rawExchange(server.socketPath, packet(nginxVars('GET', '/hang?x=1')), { timeoutMs: 10_000 });
+    assert.match(r.data.toString('latin1'), /^HTTP\/1\.1 504 /);
+    let afterHarakiri = await scrape(base);
+    // The worker reports the event over IPC; the master counts it.
+    for (let i = 0; i < 100 && total(afterHarakiri, 'uwsgi_ts_harakiri_total', { kind: 'request' }) < 1; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      afterHarakiri = await scrape(base);
+    }
+    assert.equal(total(afterHarakiri, 'uwsgi_ts_harakiri_total', { kind: 'request' }), 1);
+    assert.equal(total(afterHarakiri, 'uwsgi_ts_harakiri_total', { kind: 'loop' }), 0);
+    assert.equal(total(afterHarakiri, 'uwsgi_ts_requests_total', { code: '504' }), 1);
+    // Three more requests on each worker reach --max-requests: each slot is recycled.
+    for (let i = 0; i < 8; i++) await rawExchange(server.socketPath, packet(nginxVars('GET', '/')));
+    for (let i = 0; i < 200; i++) {
+      if (total(await scrape(base), 'uwsgi_ts_worker_restarts_total', { reason: 'max-requests' }) >= 1) break;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.ok(total(await scrape(base), 'uwsgi_ts_worker_restarts_total', { reason: 'max-requests' }) >= 1);
+    // Let the recycles settle (two ready workers, none starting or draining) before the reload.
+    for (let i = 0; i < 300; i++) {
+      const s = await scrape(base);
+      if (total(s, 'uwsgi_ts_workers', { state: 'ready' }) === 2 && total(s, 'uwsgi_ts_workers') === 2) break;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    process.kill(server.pid, 'SIGHUP');
+    let m = await scrape(base);
+    for (let i = 0; i < 300 && total(m, 'uwsgi_ts_worker_restarts_total', { reason: 'reload' }) < 2; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      m = await scrape(base);
+    }
+    assert.equal(total(m, 'uwsgi_ts_reloads_total'), 1);
+    assert.equal(total(m, 'uwsgi_ts_worker_restarts_total', { reason: 'reload' }), 2, 'each of the 2 workers replaced once');
+    assert.equal(total(m, 'uwsgi_ts_worker_restarts_total', { reason: 'crash' }), 0);
+  } finally {
+    await server.stop();
+  }
 });

@@ -158,8 +158,10 @@ test('--logto appends; SIGUSR1 reopens it after logrotate renamed it, in the mas
   const rotated = fs.readFileSync(`${logFile}.1`, 'utf8');
   const current = fs.readFileSync(logFile, 'utf8');
   assert.ok(rotated.startsWith('an older line\n'), 'appended, not truncated');
-  assert.equal(requestLines(rotated).length, 4);
-  assert.ok(requestLines(rotated).every((l) => l.includes('before=')));
+  // Every line written before the rotation is in the renamed file; a worker may still
+  // write a line or two there between the master's signal and its own reopen.
+  assert.equal(requestLines(rotated).filter((l) => l.includes('before=')).length, 4);
+  assert.ok(requestLines(current).length > 0);
   assert.ok(requestLines(current).every((l) => l.includes('after=')));
   assert.match(current, /stopped exit_code=0/);
   assert.equal(server.output(), '', 'nothing went to stderr');
