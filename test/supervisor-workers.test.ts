@@ -125,6 +125,33 @@ test('--idle: idle workers stop down to --min-workers, and the rest keep serving
   }
 });
 
+test('--idle: a worker is added back when every worker is busy, up to --workers', async () => {
+  const server = await startServer({ app: 'lifecycle-app.js', workers: 2, args: ['--idle', '1', '--min-workers', '1'] });
+  try {
+    await server.waitForOutput(/scale reason=idle idle_ms=\d+ workers=1/, 20_000);
+    for (let i = 0; i < 100 && servingPids(server.output()).length > 1; i++) await sleep(100);
+    assert.equal(servingPids(server.output()).length, 1);
+    const readyBefore = readyPids(server.output()).length;
+    // Keep the one worker's loop saturated (two requests in flight at all times) until the
+    // master sees it busy and adds a worker; bounded.
+    let scaled = false;
+    const until = Date.now() + 30_000;
+    const load = async () => {
+      while (!scaled && Date.now() < until) await uwsgiRequest(server.socketPath, 'GET', '/burn?ms=150');
+    };
+    const loaders = [load(), load()];
+    for (; Date.now() < until && !scaled; await sleep(100)) scaled = /scale reason="every worker busy" workers=2/.test(server.output());
+    scaled = true;
+    await Promise.all(loaders);
+    assert.match(server.output(), /scale reason="every worker busy" workers=2/);
+    for (let i = 0; i < 200 && readyPids(server.output()).length === readyBefore; i++) await sleep(100);
+    assert.equal(readyPids(server.output()).length, readyBefore + 1, 'a worker was added and became ready');
+    assert.doesNotMatch(server.output(), /workers=3/, 'never above --workers');
+  } finally {
+    await server.stop();
+  }
+});
+
 test('--metrics counts what the supervisor does: harakiri by kind, reloads, restarts by reason', async () => {
   const port = await freePort();
   const server = await startServer({
