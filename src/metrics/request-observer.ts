@@ -4,6 +4,9 @@
  * once its connection is done with it, whatever the transport. Both calls are on the hot
  * path, so they take plain arguments and the only allocation is the record itself.
  */
+import { performance } from 'node:perf_hooks';
+import type { Environ } from '../protocol/environ';
+import { K } from '../protocol/known-keys';
 
 /** One request from begin() to end(); observers read it, the transport fills it. */
 export class ObservedRequest {
@@ -26,9 +29,35 @@ export class ObservedRequest {
     readonly startedAt: number,
   ) {}
 
+  /** Counts response bytes handed on; the first ones carry the status line. */
+  sent(chunk: Buffer | string, encoding?: BufferEncoding): void {
+    if (this.status === 0) this.status = statusFromHead(chunk);
+    this.bytesOut += typeof chunk === 'string' ? Buffer.byteLength(chunk, encoding) : chunk.length;
+  }
+
   get durationMs(): number {
     return this.endedAt - this.startedAt;
   }
+}
+
+/** Starts observing a parsed request: its record, begun with `bytesIn` request bytes so far. */
+export function beginObserved(observer: RequestObserver, env: Environ, bytesIn: number): ObservedRequest {
+  const observed = new ObservedRequest(
+    env.getKnown(K.REQUEST_METHOD) ?? '',
+    env.getKnown(K.REQUEST_URI) ?? env.getKnown(K.PATH_INFO) ?? '',
+    env.getKnown(K.REMOTE_ADDR) ?? '',
+    performance.now(),
+  );
+  observed.bytesIn = bytesIn;
+  observer.begin(observed);
+  return observed;
+}
+
+/** Ends observing a request once its connection is done with it. */
+export function endObserved(observer: RequestObserver, observed: ObservedRequest, aborted: boolean): void {
+  observed.aborted = aborted;
+  observed.endedAt = performance.now();
+  observer.end(observed);
 }
 
 export interface RequestObserver {

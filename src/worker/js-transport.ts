@@ -14,9 +14,7 @@ import { DRAIN_MAX_BYTES, DRAIN_TIMEOUT_MS, MODIFIER1_PING, PING_REPLY } from '.
 import type { VarsParser } from '../protocol/vars-parser';
 import { deliverPending, type BodySink, type Exchange, type ExchangeEvents, type ProtocolReporter, type RequestHandler, type WriteCallback } from './exchange';
 import { DeadlineSweeper, type DeadlineItem } from './deadline-sweeper';
-import { ObservedRequest, statusFromHead, type RequestObserver } from '../metrics/request-observer';
-import { K } from '../protocol/known-keys';
-import { performance } from 'node:perf_hooks';
+import { beginObserved, endObserved, ObservedRequest, type RequestObserver } from '../metrics/request-observer';
 import type { PeerAllowList } from './peer-allow-list';
 import { AcceptAction, acceptAction } from './accept-gate';
 import { FdListener, type DupFd } from './fd-listener';
@@ -138,11 +136,7 @@ class JsExchange implements Exchange, DeadlineItem {
       if (cb) process.nextTick(cb, new ClientAbortError('write after the connection closed'));
       return true;
     }
-    const observed = this.observed;
-    if (observed !== null) {
-      if (observed.status === 0) observed.status = statusFromHead(chunk);
-      observed.bytesOut += typeof chunk === 'string' ? Buffer.byteLength(chunk, encoding) : chunk.length;
-    }
+    this.observed?.sent(chunk, encoding);
     return this.socket.write(chunk, encoding as BufferEncoding, cb);
   }
 
@@ -222,7 +216,9 @@ class JsExchange implements Exchange, DeadlineItem {
     this.phase = Phase.BODY;
     this.transport.sweeper.disarm(this);
     const observer = this.transport.options.observer;
-    if (observer) this.beginObserved(observer, assembler.blockEnd - assembler.blockStart);
+    // The uwsgi header and the vars block count as request bytes; body bytes, including
+    // those that came with the packet, are counted in onBodyBytes.
+    if (observer) this.observed = beginObserved(observer, this.environ, PACKET_HEADER_BYTES + assembler.blockEnd - assembler.blockStart);
     if (isBadRequest(head)) {
       reporter.badRequest(head.status, head.code, head.detail);
       this.bodyRemaining = head.drainBytes;
@@ -240,22 +236,6 @@ class JsExchange implements Exchange, DeadlineItem {
     }
     this.dispatched = true;
     this.transport.options.onRequest(this);
-  }
-
-  /** The uwsgi header (4 bytes) and the vars block count as request bytes, then the body
-   * as it arrives. */
-  private beginObserved(observer: RequestObserver, varsBlockBytes: number): void {
-    const env = this.environ;
-    const observed = new ObservedRequest(
-      env.getKnown(K.REQUEST_METHOD) ?? '',
-      env.getKnown(K.REQUEST_URI) ?? env.getKnown(K.PATH_INFO) ?? '',
-      env.getKnown(K.REMOTE_ADDR) ?? '',
-      performance.now(),
-    );
-    // Body bytes, including those that came with the packet, are counted in onBodyBytes.
-    observed.bytesIn = PACKET_HEADER_BYTES + varsBlockBytes;
-    this.observed = observed;
-    observer.begin(observed);
   }
 
   private onBodyBytes(chunk: Buffer): void {
@@ -315,12 +295,9 @@ class JsExchange implements Exchange, DeadlineItem {
     this.phase = Phase.CLOSED;
     this.transport.sweeper.disarm(this);
     this.transport.connectionClosed(this);
-    const observed = this.observed;
-    if (observed !== null) {
+    if (this.observed !== null) {
+      endObserved(this.transport.options.observer!, this.observed, this.aborted);
       this.observed = null;
-      observed.aborted = this.aborted;
-      observed.endedAt = performance.now();
-      this.transport.options.observer!.end(observed);
     }
     if (this.dispatched) this.events.onClose();
   }

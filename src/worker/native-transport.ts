@@ -24,9 +24,7 @@ import {
   WRITE_HIGH_WATER_BYTES,
 } from '../protocol/limits';
 import type { NativeIo } from '../addon';
-import { K } from '../protocol/known-keys';
-import { performance } from 'node:perf_hooks';
-import { ObservedRequest, statusFromHead, type RequestObserver } from '../metrics/request-observer';
+import { beginObserved, endObserved, ObservedRequest, type RequestObserver } from '../metrics/request-observer';
 import { deliverPending, type BodySink, type Exchange, type ExchangeEvents, type WriteCallback } from './exchange';
 import type { Transport, TransportOptions } from './js-transport';
 import { ClientAbortError } from './client-abort-error';
@@ -124,12 +122,8 @@ class NativeExchange implements Exchange {
       if (cb) process.nextTick(cb, new ClientAbortError('write after the connection closed'));
       return true;
     }
-    const observed = this.observed;
+    this.observed?.sent(chunk, encoding);
     if (typeof chunk === 'string' && this.out.length === 0 && this.outString === null && isNativeEncoding(encoding)) {
-      if (observed !== null) {
-        if (observed.status === 0) observed.status = statusFromHead(chunk);
-        observed.bytesOut += Buffer.byteLength(chunk, encoding);
-      }
       if (chunk.length > 0) {
         this.outString = chunk;
         this.outLatin1 = encoding === 'latin1' || encoding === 'binary';
@@ -139,10 +133,6 @@ class NativeExchange implements Exchange {
     } else {
       this.stringToOut();
       const buf = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
-      if (observed !== null) {
-        if (observed.status === 0) observed.status = statusFromHead(buf);
-        observed.bytesOut += buf.length;
-      }
       if (buf.length > 0) {
         this.out.push(buf);
         this.outBytes += buf.length;
@@ -174,17 +164,10 @@ class NativeExchange implements Exchange {
 
   // ---- from the transport ----
 
+  /** Header, vars block and the body that came with the packet count as request bytes;
+   * later body chunks are added as they arrive. */
   beginObserved(observer: RequestObserver, varsBlockBytes: number, inlineBody: number): void {
-    const env = this.environ;
-    const observed = new ObservedRequest(
-      env.getKnown(K.REQUEST_METHOD) ?? '',
-      env.getKnown(K.REQUEST_URI) ?? env.getKnown(K.PATH_INFO) ?? '',
-      env.getKnown(K.REMOTE_ADDR) ?? '',
-      performance.now(),
-    );
-    observed.bytesIn = PACKET_HEADER_BYTES + varsBlockBytes + inlineBody;
-    this.observed = observed;
-    observer.begin(observed);
+    this.observed = beginObserved(observer, this.environ, PACKET_HEADER_BYTES + varsBlockBytes + inlineBody);
   }
 
   onBody(chunk: Buffer, complete: boolean): void {
@@ -236,12 +219,9 @@ class NativeExchange implements Exchange {
     const callbacks = this.callbacks;
     this.callbacks = [];
     runCallbacks(callbacks, err);
-    const observed = this.observed;
-    if (observed !== null) {
+    if (this.observed !== null) {
+      endObserved(this.transport.options.observer!, this.observed, this.aborted);
       this.observed = null;
-      observed.aborted = this.aborted;
-      observed.endedAt = performance.now();
-      this.transport.options.observer!.end(observed);
     }
     this.events.onClose();
   }
