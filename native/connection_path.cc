@@ -28,6 +28,7 @@
 #include <arpa/inet.h>
 #include <node_api.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -58,7 +59,8 @@ enum RecordField : size_t {
   kRecModifier2 = 6,
   kRecBodyComplete = 7,
   kRecPairCount = 8,
-  kRecLength = 9,
+  kRecWritten = 9,  // set by ioWrite: the bytes it took
+  kRecLength = 10,
 };
 
 // onEvent(type, index, gen, a, b).
@@ -879,15 +881,16 @@ napi_value IoOpen(napi_env env, napi_callback_info /*info*/) {
   return Int(env, static_cast<int32_t>(io->open));
 }
 
-// ioWrite(index, gen, data, end, drainLimit[, latin1]) -> bytes still queued (>= 0),
-// kWriteGone or kWriteClosed. data: a Uint8Array, null, or a string encoded here as
-// UTF-8 (latin1 when the 6th argument is true), which spares JS a Buffer for the common
-// response that ServerResponse writes as one string (head and body together).
-// drainLimit >= 0 caps the body left to discard (0 for an answer whose request body must
-// not be read at all).
+// ioWrite(index, gen, data, end, drainLimit[, latin1[, tail]]) -> bytes still queued
+// (>= 0), kWriteGone or kWriteClosed. data: a Uint8Array, null, or a string encoded here
+// as UTF-8 (latin1 when the 6th argument is true), which spares JS a Buffer for the
+// common response that is one string (head and body together). tail: an optional
+// Uint8Array sent right after data in the same sendmsg, so a head string and a body
+// buffer go out together without being joined first. drainLimit >= 0 caps the body left
+// to discard (0 for an answer whose request body must not be read at all).
 napi_value IoWrite(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 7;
+  napi_value argv[7];
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 5) return Int(env, kWriteGone);
   IoState* io = g_io;
   if (io == nullptr) return Int(env, kWriteGone);
@@ -915,23 +918,48 @@ napi_value IoWrite(napi_env env, napi_callback_info info) {
     if (copied != napi_ok) return Int(env, kWriteGone);
     data = io->scratch.data();
   }
+  void* tail = nullptr;
+  size_t tail_length = 0;
+  if (argc >= 7) {
+    napi_valuetype tail_type;
+    if (napi_typeof(env, argv[6], &tail_type) != napi_ok) return Int(env, kWriteGone);
+    if (tail_type == napi_object && !ArgTypedArray(env, argv[6], napi_uint8_array, &tail, &tail_length)) {
+      return Int(env, kWriteGone);
+    }
+  }
+  io->record[kRecWritten] = static_cast<int32_t>(std::min<size_t>(length + tail_length, 0x7fffffff));
   bool end = false;
   napi_get_value_bool(env, argv[3], &end);
   const double drain_limit = ArgNumber(env, argv[4], -1);
   if (drain_limit >= 0 && c->body_remaining > drain_limit) c->body_remaining = drain_limit;
-  if (length > 0) {
+  if (length + tail_length > 0) {
     size_t sent = 0;
     if (c->out_off >= c->out.size()) {
-      const ssize_t n = send(c->fd, data, length, MSG_NOSIGNAL | MSG_DONTWAIT);
+      ssize_t n;
+      if (tail_length == 0) {
+        n = send(c->fd, data, length, MSG_NOSIGNAL | MSG_DONTWAIT);
+      } else {
+        iovec iov[2] = {{data, length}, {tail, tail_length}};
+        msghdr msg = {};
+        msg.msg_iov = iov;
+        msg.msg_iovlen = 2;
+        n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+      }
       if (n < 0 && !WouldBlock()) {
         Close(io, c);  // JS learns it from the result and aborts the exchange itself
         return Int(env, kWriteGone);
       }
       sent = n > 0 ? static_cast<size_t>(n) : 0;
     }
+    // Whatever the kernel did not take is kept, in order: the rest of data, then of tail.
     if (sent < length) {
       const auto* bytes = static_cast<const uint8_t*>(data);
       c->out.insert(c->out.end(), bytes + sent, bytes + length);
+    }
+    const size_t tail_sent = sent > length ? sent - length : 0;
+    if (tail_sent < tail_length) {
+      const auto* bytes = static_cast<const uint8_t*>(tail);
+      c->out.insert(c->out.end(), bytes + tail_sent, bytes + tail_length);
     }
   }
   const size_t queued = c->out.size() - c->out_off;

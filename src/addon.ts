@@ -48,7 +48,7 @@ export interface NativeIo {
   ioOpen(): number;
   /** Bytes still queued (>= 0), or WRITE_GONE / WRITE_CLOSED. */
   /** data: bytes, null, or a string encoded natively as UTF-8 (latin1 when `latin1`). */
-  ioWrite(index: number, gen: number, data: Uint8Array | string | null, end: boolean, drainLimit: number, latin1?: boolean): number;
+  ioWrite(index: number, gen: number, data: Uint8Array | string | null, end: boolean, drainLimit: number, latin1?: boolean, tail?: Uint8Array | null): number;
   ioPause(index: number, gen: number): void;
   ioResume(index: number, gen: number): void;
   ioDestroy(index: number, gen: number): void;

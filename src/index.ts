@@ -1,6 +1,7 @@
 /**
  * The package's public API for apps. Nothing here is required to run under uwsgi-ts;
- * it only gives apps that want them the uwsgi vars of a request.
+ * it gives apps that want them the uwsgi vars of a request, and the types of the uwsgi
+ * handler shape (`exports.uwsgi = (request) => ({ status, headers, body })`).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Environ } from './protocol/environ';
@@ -10,6 +11,7 @@ import { environOf } from './worker/fetch-adapter';
 export type { Environ } from './protocol/environ';
 export { kEnviron } from './worker/node-adapter';
 export type { ExecutionContext, FetchHandler } from './worker/fetch-adapter';
+export type { DirectBody, DirectHandler, DirectHeaders, DirectRequest, DirectResponse } from './worker/direct-adapter';
 
 /** The uwsgi vars (REMOTE_ADDR, HTTPS, SERVER_NAME, ...) of a request served by
  * uwsgi-ts: an IncomingMessage of a (req, res) app or the Request of a fetch handler.

@@ -117,7 +117,8 @@ function uwsgiTs(name: string, description: string, app: string, io: 'native' | 
     description,
     async start(ctx) {
       const socketPath = path.join(ctx.dir, `${name}.sock`);
-      const args = [path.join(ctx.uwsgiTsRoot, 'bin', 'uwsgi-ts.js'), '--socket', socketPath, '--workers', '1'];
+      // No request log, as uWSGI runs here with --disable-logging and node:http logs nothing.
+      const args = [path.join(ctx.uwsgiTsRoot, 'bin', 'uwsgi-ts.js'), '--socket', socketPath, '--workers', '1', '--disable-logging'];
       if (io !== null) args.push('--io', io);
       args.push(path.join(ctx.root, 'bench', 'apps', app));
       return uwsgiProtocolBackend(ctx, spawnLogged(ctx, name, process.execPath, args), socketPath, /worker_ready/);
@@ -194,9 +195,16 @@ const nginxReturn: BackendSpec = {
 export function allBackends(uwsgiTsRoot: string): BackendSpec[] {
   const io = uwsgiTsHasIo(uwsgiTsRoot);
   const list: BackendSpec[] = [];
-  if (io) list.push(uwsgiTs('uwsgi-ts-native', 'uwsgi-ts, native connection path (--io native), plain (req, res) app', 'hello.js', 'native'));
+  if (io) {
+    list.push(
+      uwsgiTs('uwsgi-ts-native', 'uwsgi-ts, native connection path (--io native), uwsgi handler app', 'hello-uwsgi.js', 'native'),
+      uwsgiTs('uwsgi-ts-js', 'uwsgi-ts, JS path (--io js), uwsgi handler app', 'hello-uwsgi.js', 'js'),
+      uwsgiTs('uwsgi-ts-listener', 'uwsgi-ts, native connection path, plain (req, res) app', 'hello.js', 'native'),
+    );
+  } else {
+    list.push(uwsgiTs('uwsgi-ts-js', 'uwsgi-ts, JS path, plain (req, res) app', 'hello.js', null));
+  }
   list.push(
-    uwsgiTs('uwsgi-ts-js', `uwsgi-ts, JS path${io ? ' (--io js)' : ''}, plain (req, res) app`, 'hello.js', io ? 'js' : null),
     uwsgiTs('uwsgi-ts-express', `uwsgi-ts${io ? ' (default I/O path)' : ''}, Express app`, 'express-hello.js', null),
     nodeHttp('node-http', 'node:http, plain (req, res) app, proxy_pass + upstream keepalive', 'hello.js'),
     nodeHttp('node-http-express', 'node:http, Express app, proxy_pass + upstream keepalive', 'express-hello.js'),

@@ -58,6 +58,38 @@ export function isHopByHopHeader(lowerName: string): boolean {
   return lowerName === 'transfer-encoding' || lowerName === 'connection' || lowerName === 'keep-alive';
 }
 
+/** The status line; throws a ResponseHeadError for a bad status or reason phrase. */
+export function statusLine(status: number, reason: string | undefined): string {
+  if (!isValidStatus(status)) {
+    throw new ResponseHeadError('UWSGI_TS_INVALID_STATUS', `invalid status code ${String(status)} (allowed: integers 100-599)`);
+  }
+  const phrase = reason || reasonPhrase(status);
+  if (!isValidHeaderValue(phrase)) {
+    throw new ResponseHeadError('UWSGI_TS_INVALID_HEADER', 'invalid character in the reason phrase');
+  }
+  return `HTTP/1.1 ${status} ${phrase}\r\n`;
+}
+
+/** One `name: value` line, or '' for a header the server owns (hop-by-hop headers and
+ * Content-Length, which the caller sends itself when it knows the length). Throws a
+ * ResponseHeadError for a bad name or value. */
+export function headerLine(name: string, value: string): string {
+  const lower = name.toLowerCase();
+  if (isHopByHopHeader(lower) || lower === 'content-length') return '';
+  if (!isValidHeaderName(name)) {
+    throw new ResponseHeadError('UWSGI_TS_INVALID_HEADER', `invalid header name ${JSON.stringify(name)}`);
+  }
+  if (!isValidHeaderValue(value)) {
+    throw new ResponseHeadError('UWSGI_TS_INVALID_HEADER', `invalid character in the value of header ${JSON.stringify(name)}`);
+  }
+  return `${name}: ${value}\r\n`;
+}
+
+/** The Content-Length line and the blank line that end a head (-1: length unknown). */
+export function endOfHead(contentLength: number): string {
+  return contentLength >= 0 ? `Content-Length: ${contentLength}\r\n\r\n` : '\r\n';
+}
+
 /**
  * Builds a head from name/value pairs (already lower- or mixed-case). Throws a
  * ResponseHeadError for a bad status or header; drops hop-by-hop headers and any
@@ -69,27 +101,9 @@ export function serializeHead(
   headers: Iterable<readonly [string, string]>,
   contentLength: number,
 ): string {
-  if (!isValidStatus(status)) {
-    throw new ResponseHeadError('UWSGI_TS_INVALID_STATUS', `invalid status code ${String(status)} (allowed: integers 100-599)`);
-  }
-  const phrase = reason || reasonPhrase(status);
-  if (!isValidHeaderValue(phrase)) {
-    throw new ResponseHeadError('UWSGI_TS_INVALID_HEADER', 'invalid character in the reason phrase');
-  }
-  let head = `HTTP/1.1 ${status} ${phrase}\r\n`;
-  for (const [name, value] of headers) {
-    const lower = name.toLowerCase();
-    if (isHopByHopHeader(lower) || lower === 'content-length') continue;
-    if (!isValidHeaderName(name)) {
-      throw new ResponseHeadError('UWSGI_TS_INVALID_HEADER', `invalid header name ${JSON.stringify(name)}`);
-    }
-    if (!isValidHeaderValue(value)) {
-      throw new ResponseHeadError('UWSGI_TS_INVALID_HEADER', `invalid character in the value of header ${JSON.stringify(name)}`);
-    }
-    head += `${name}: ${value}\r\n`;
-  }
-  if (contentLength >= 0) head += `Content-Length: ${contentLength}\r\n`;
-  return head + '\r\n';
+  let head = statusLine(status, reason);
+  for (const [name, value] of headers) head += headerLine(name, value);
+  return head + endOfHead(contentLength);
 }
 
 /** A complete plain-text response for answers the server gives itself (400, 413, 500, 504). */

@@ -15,12 +15,14 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RequestListener } from './node-adapter';
 import type { FetchHandler } from './fetch-adapter';
+import type { DirectHandler } from './direct-adapter';
 
 /** How long an app that exported nothing servable may take to call listen() (after
  * connecting to its database, say) before the worker gives up. */
 export const APP_LISTEN_WAIT_MS = 30_000;
 
 export type LoadedApp =
+  | { kind: 'direct'; handler: DirectHandler; description: string }
   | { kind: 'listener'; listener: RequestListener; description: string }
   | { kind: 'fetch'; fetch: FetchHandler; description: string }
   | { kind: 'server'; server: http.Server; description: string };
@@ -54,6 +56,10 @@ export async function appFromExports(ns: Record<string, unknown>): Promise<Loade
   for (const x of candidates) {
     if (isHttpServer(x)) return { kind: 'server', server: x, description: 'an exported http.Server' };
     if (!isObjectLike(x)) continue;
+    const uwsgiFn = x.uwsgi;
+    if (typeof uwsgiFn === 'function') {
+      return { kind: 'direct', handler: (uwsgiFn as DirectHandler).bind(x), description: 'a uwsgi handler' };
+    }
     const fetchFn = x.fetch;
     if (typeof fetchFn === 'function') {
       return { kind: 'fetch', fetch: (fetchFn as FetchHandler).bind(x), description: 'a fetch handler' };

@@ -9,6 +9,7 @@ import type { LoadedApp } from './app-loader';
 import type { Exchange, RequestHandler } from './exchange';
 import { createNodeRequest, type RequestListener } from './node-adapter';
 import { serveFetch } from './fetch-adapter';
+import { serveDirect } from './direct-adapter';
 
 function errorText(err: unknown): string {
   return String((err as Error)?.stack ?? err);
@@ -53,6 +54,10 @@ export function createDispatch(app: LoadedApp, log: Logger): RequestHandler {
         if (!server.emit('request', req, res)) throw new Error("the app's server has no 'request' listener");
       };
       return (exchange) => runListener(listener, exchange, log);
+    }
+    case 'direct': {
+      const handler = app.handler;
+      return (exchange) => serveDirect(handler, exchange, log);
     }
     case 'fetch': {
       const fetch = app.fetch;

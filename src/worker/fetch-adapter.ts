@@ -4,7 +4,8 @@
  * `signal` aborts when the client goes away. The handler also receives the uwsgi vars as
  * its second argument (where Hono puts `c.env`) and an execution context as its third.
  */
-import type { BodySink, Exchange, ExchangeEvents } from './exchange';
+import { DISCARD_BODY, type Exchange, type ExchangeEvents } from './exchange';
+import { DrainWaiter } from './drain-waiter';
 import { buildRawHeaders, isHttps } from './request-headers';
 import { serializeHead, isValidStatus, simpleResponse } from '../protocol/response-head';
 import type { Environ } from '../protocol/environ';
@@ -34,33 +35,18 @@ export function environOf(request: Request): Environ | undefined {
   return environs.get(request);
 }
 
-class DiscardSink implements BodySink {
-  onBodyData(): boolean {
-    return true;
-  }
-  onBodyEnd(): void {}
-  onBodyError(): void {}
-}
-
 class FetchEvents implements ExchangeEvents {
-  private drainWaiter: (() => void) | null = null;
+  readonly drain = new DrainWaiter();
   constructor(private readonly controller: AbortController) {}
-  waitForDrain(): Promise<void> {
-    return new Promise((resolve) => {
-      this.drainWaiter = resolve;
-    });
-  }
   onDrain(): void {
-    const waiter = this.drainWaiter;
-    this.drainWaiter = null;
-    waiter?.();
+    this.drain.wake();
   }
   onAbort(err: Error): void {
     this.controller.abort(err);
-    this.onDrain();
+    this.drain.wake();
   }
   onClose(): void {
-    this.onDrain();
+    this.drain.wake();
   }
 }
 
@@ -108,7 +94,7 @@ export function createFetchRequest(exchange: Exchange, signal: AbortSignal): Req
     init.body = requestBody(exchange);
     init.duplex = 'half';
   } else {
-    exchange.startBody(new DiscardSink());
+    exchange.startBody(DISCARD_BODY);
   }
   const request = new Request(url, init);
   environs.set(request, environ);
@@ -181,7 +167,7 @@ export async function writeFetchResponse(
     const chunk = result.value;
     pending = reader.read();
     if (!exchange.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), undefined)) {
-      await events.waitForDrain();
+      await events.drain.wait();
     }
   }
   exchange.end();

@@ -140,6 +140,11 @@ class JsExchange implements Exchange, DeadlineItem {
     return this.socket.write(chunk, encoding as BufferEncoding, cb);
   }
 
+  finish(chunk: Buffer | string, encoding: BufferEncoding | undefined): void {
+    this.write(chunk, encoding);
+    this.end();
+  }
+
   end(): void {
     if (this.responseEnded) return;
     this.responseEnded = true;

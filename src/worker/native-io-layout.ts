@@ -16,7 +16,9 @@ export const enum Rec {
   MODIFIER2 = 6,
   BODY_COMPLETE = 7,
   PAIR_COUNT = 8,
-  LENGTH = 9,
+  /** Set by ioWrite: the bytes it took (a string's encoded length), for the byte counts. */
+  WRITTEN = 9,
+  LENGTH = 10,
 }
 
 /** onEvent(type, index, gen, a, b). */

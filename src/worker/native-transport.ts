@@ -24,7 +24,7 @@ import {
   WRITE_HIGH_WATER_BYTES,
 } from '../protocol/limits';
 import type { NativeIo } from '../addon';
-import { beginObserved, endObserved, ObservedRequest, type RequestObserver } from '../metrics/request-observer';
+import { beginObserved, endObserved, ObservedRequest, statusFromHead, type RequestObserver } from '../metrics/request-observer';
 import { deliverPending, type BodySink, type Exchange, type ExchangeEvents, type WriteCallback } from './exchange';
 import type { Transport, TransportOptions } from './js-transport';
 import { ClientAbortError } from './client-abort-error';
@@ -122,7 +122,6 @@ class NativeExchange implements Exchange {
       if (cb) process.nextTick(cb, new ClientAbortError('write after the connection closed'));
       return true;
     }
-    this.observed?.sent(chunk, encoding);
     if (typeof chunk === 'string' && this.out.length === 0 && this.outString === null && isNativeEncoding(encoding)) {
       if (chunk.length > 0) {
         this.outString = chunk;
@@ -131,7 +130,9 @@ class NativeExchange implements Exchange {
         this.outBytes += chunk.length;
       }
     } else {
-      this.stringToOut();
+      // A lone string may stay ahead of buffers (a head, then a body buffer: sent
+      // together without a join); a second string turns it into a buffer.
+      if (typeof chunk === 'string' && chunk.length > 0) this.stringToOut();
       const buf = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
       if (buf.length > 0) {
         this.out.push(buf);
@@ -151,6 +152,21 @@ class NativeExchange implements Exchange {
     this.sink = null;
     if (this.aborted || this.closed) return;
     this.flush(true);
+  }
+
+  finish(chunk: Buffer | string, encoding: BufferEncoding | undefined): void {
+    if (this.ended) return;
+    if (this.outBytes > 0 || this.corked > 0 || this.callbacks.length > 0 || !isNativeEncoding(encoding)) {
+      this.write(chunk, encoding);
+      this.end();
+      return;
+    }
+    // Nothing is waiting: the whole response goes to native code as it is.
+    this.ended = true;
+    this.sink = null;
+    this.flushScheduled = false;
+    if (this.aborted || this.closed) return;
+    this.handOver(chunk, encoding === 'latin1' || encoding === 'binary', true, null);
   }
 
   destroy(_reason: string): void {
@@ -248,11 +264,13 @@ class NativeExchange implements Exchange {
     this.flushScheduled = false;
     if (this.closed || (this.ended && !end)) return;
     let data: Buffer | string | null = this.outString;
+    let tail: Buffer | null = null;
     const latin1 = this.outLatin1;
-    if (data === null) {
-      const out = this.out;
-      if (out.length === 1) data = out[0];
-      else if (out.length > 1) data = Buffer.concat(out, this.outBytes);
+    const out = this.out;
+    if (out.length > 0) {
+      const joined = out.length === 1 ? out[0] : Buffer.concat(out);
+      if (data === null) data = joined;
+      else tail = joined;
       this.out = [];
     }
     this.outString = null;
@@ -261,17 +279,28 @@ class NativeExchange implements Exchange {
       if (this.queued === 0) this.afterFlushed();
       return;
     }
-    const result = this.transport.io.ioWrite(this.index, this.gen, data, end, end ? this.drainLimit : -1, latin1);
+    this.handOver(data, latin1, end, tail);
+  }
+
+  private handOver(data: Buffer | string | null, latin1: boolean, end: boolean, tail: Buffer | null): void {
+    const transport = this.transport;
+    const result = transport.io.ioWrite(this.index, this.gen, data, end, end ? this.drainLimit : -1, latin1, tail);
+    const observed = this.observed;
+    if (observed !== null && data !== null && result !== WRITE_GONE) {
+      if (observed.status === 0) observed.status = statusFromHead(data);
+      observed.bytesOut += transport.written();
+    }
     if (result === WRITE_CLOSED) {
       this.closed = true;
-      this.transport.forget(this);
-      process.nextTick(closedTick, this, null);
+      transport.forget(this);
+      if (this.callbacks.length === 0 && this.events.closeInline === true) this.finishClose(null);
+      else process.nextTick(closedTick, this, null);
       return;
     }
     if (result === WRITE_GONE) {
       // The peer reset the connection; native code has closed it.
       this.closed = true;
-      this.transport.forget(this);
+      transport.forget(this);
       process.nextTick(goneTick, this);
       return;
     }
@@ -286,7 +315,7 @@ class NativeExchange implements Exchange {
     this.outString = null;
     const buf = Buffer.from(s, this.outLatin1 ? 'latin1' : 'utf8');
     this.outBytes += buf.length - s.length;
-    this.out.push(buf);
+    this.out.unshift(buf);
   }
 
   flushIfScheduled(): void {
@@ -388,6 +417,11 @@ export class NativeTransport implements Transport {
     const all = this.exchanges.filter((e): e is NativeExchange => e !== undefined);
     this.io.ioDestroyAll();
     for (const exchange of all) exchange.destroy('fast stop');
+  }
+
+  /** The bytes the last ioWrite took. */
+  written(): number {
+    return this.record[Rec.WRITTEN];
   }
 
   forget(exchange: NativeExchange): void {

@@ -39,7 +39,11 @@ class DeadlineExchange implements Exchange, DeadlineItem {
   ) {
     this.deadlineAt = startedAt + guard.limitMs;
     this.token = guard.tracker?.started(inner.head.method, inner.head.url, startedAt) ?? 0;
+    const outer = this;
     inner.setEvents({
+      get closeInline() {
+        return outer.events.closeInline;
+      },
       onDrain: () => this.events.onDrain(),
       onAbort: (err) => {
         // After a deadline the app was already told; the close of our 504 is no news.
@@ -102,6 +106,13 @@ class DeadlineExchange implements Exchange, DeadlineItem {
     if (this.expired) return;
     this.settle();
     this.inner.end();
+  }
+
+  finish(chunk: Buffer | string, encoding: BufferEncoding | undefined): void {
+    if (this.expired) return;
+    this.wrote = true;
+    this.settle();
+    this.inner.finish(chunk, encoding);
   }
 
   destroy(reason: string): void {

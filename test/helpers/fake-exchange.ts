@@ -25,8 +25,8 @@ export class FakeExchange implements Exchange {
   paused = 0;
   resumed = 0;
 
-  constructor(method: string, uri: string, contentLength = '') {
-    const block = encodeVars(nginxVars(method, uri, {}, contentLength));
+  constructor(method: string, uri: string, contentLength = '', headers: Record<string, string> = {}) {
+    const block = encodeVars(nginxVars(method, uri, headers, contentLength));
     assert.ok(parser.parse(block, 0, block.length) >= 0);
     this.environ = Environ.fromParser(parser, block, 0, block.length);
     const head = readRequestHead(this.environ, 0);
@@ -61,6 +61,10 @@ export class FakeExchange implements Exchange {
   }
   end() {
     this.calls.push({ op: 'end' });
+  }
+  finish(chunk: Buffer | string, encoding: BufferEncoding | undefined) {
+    this.write(chunk, encoding);
+    this.end();
   }
   destroy() {
     this.calls.push({ op: 'destroy' });

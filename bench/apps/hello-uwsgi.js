@@ -1,0 +1,20 @@
+// The benchmark app as a uwsgi handler (exports.uwsgi: request in, { status, headers,
+// body } out), the shape that maps one to one onto the connection path. Same routes and
+// answers as hello.js.
+'use strict';
+
+const HELLO = 'hello world\n';
+const BIG = Buffer.alloc(65536, 0x61);
+const TEXT = { 'content-type': 'text/plain' };
+const BYTES = { 'content-type': 'application/octet-stream' };
+
+async function post(request) {
+  const body = await request.buffer();
+  return { status: 200, headers: TEXT, body: `${body.length}\n` };
+}
+
+exports.uwsgi = function hello(request) {
+  if (request.method === 'POST') return post(request);
+  if (request.url === '/64k') return { status: 200, headers: BYTES, body: BIG };
+  return { status: 200, headers: TEXT, body: HELLO };
+};
