@@ -59,8 +59,9 @@ enum RecordField : size_t {
   kRecModifier2 = 6,
   kRecBodyComplete = 7,
   kRecPairCount = 8,
-  kRecWritten = 9,  // set by ioWrite: the bytes it took
-  kRecLength = 10,
+  kRecWritten = 9,     // set by ioWrite: the bytes it took
+  kRecBodyOffset = 10, // set before kEvBodySlab: where in the body slab the chunk starts
+  kRecLength = 11,
 };
 
 // onEvent(type, index, gen, a, b).
@@ -74,6 +75,7 @@ enum EventType : int32_t {
   kEvIdle = 6,           // no connection left after ioStop()
   kEvDrainGaveUp = 7,    // a: body bytes left unread; kEvClose follows
   kEvAcceptPaused = 8,   // a: open connections, b: the limit (--max-connections)
+  kEvBodySlab = 9,       // a: bytes at slab[record[kRecBodyOffset], +a); b: 1 when complete
 };
 
 enum AbortReason : int32_t {
@@ -94,8 +96,13 @@ constexpr int kAcceptBatch = 128;
 constexpr uint64_t kSweepIntervalMs = 250;
 // Bytes read at a time while a packet arrives in pieces.
 constexpr size_t kPartialReadBytes = 4096;
-// Largest chunk read at once for a streamed body: the arena holds it until JS copies it.
+// Largest chunk read at once into the arena (a body being discarded, or one for the app
+// when no body slab has room): the arena holds it until JS copies it.
 constexpr size_t kMaxBodyRead = 64 * 1024;
+// A body read for the app goes straight into the body slab JS registered (ioBodySlab),
+// with no copy, when at least this much of the slab is free; JS replaces a slab before
+// its free space falls below this.
+constexpr size_t kMinSlabRead = 64 * 1024;
 
 enum class Phase : uint8_t {
   HEAD,       // before dispatch: reading header + vars (+ a small body)
@@ -162,6 +169,12 @@ struct IoState {
   PeerFilter filter;
   // Where ioWrite encodes a string (reused; it grows to the largest string written).
   std::vector<char> scratch;
+  // The body slab (ioBodySlab): request body read for the app lands at
+  // body_slab[body_slab_off...] and JS hands out views of it, so it is never copied.
+  napi_ref body_slab_ref = nullptr;
+  uint8_t* body_slab = nullptr;
+  size_t body_slab_size = 0;
+  size_t body_slab_off = 0;
   std::vector<Listener*> listeners;
   std::vector<Conn*> slots;
   std::vector<uint32_t> free_slots;
@@ -499,8 +512,14 @@ bool WouldBlock() { return errno == EAGAIN || errno == EWOULDBLOCK || errno == E
 // Readable after dispatch: body for the app, body to discard, or the peer going away.
 void ReadAfterDispatch(IoState* io, Conn* c) {
   if (c->body_remaining > 0) {
-    const size_t want = static_cast<size_t>(std::min(c->body_remaining, static_cast<double>(std::min(kMaxBodyRead, io->arena_size))));
-    const ssize_t n = read(c->fd, io->arena, want);
+    // The app's body goes into the slab when it has room; a body being discarded (or one
+    // that finds no room) goes through the arena.
+    const size_t slab_free = io->body_slab_size - io->body_slab_off;
+    const bool into_slab = !c->response_ended && io->body_slab != nullptr && slab_free >= kMinSlabRead;
+    uint8_t* into = into_slab ? io->body_slab + io->body_slab_off : io->arena;
+    const size_t room = into_slab ? slab_free : std::min(kMaxBodyRead, io->arena_size);
+    const size_t want = static_cast<size_t>(std::min(c->body_remaining, static_cast<double>(room)));
+    const ssize_t n = read(c->fd, into, want);
     if (n < 0 && WouldBlock()) return;
     if (n <= 0) {
       if (c->response_ended) {
@@ -533,7 +552,13 @@ void ReadAfterDispatch(IoState* io, Conn* c) {
     if (c->body_remaining == 0) Disarm(io, c);
     const uint32_t index = c->index;
     const uint32_t gen = c->gen;
-    EmitEvent(io, kEvBody, index, gen, static_cast<double>(n), c->body_remaining == 0 ? 1 : 0);
+    if (into_slab) {
+      io->record[kRecBodyOffset] = static_cast<int32_t>(io->body_slab_off);
+      io->body_slab_off += static_cast<size_t>(n);
+      EmitEvent(io, kEvBodySlab, index, gen, static_cast<double>(n), c->body_remaining == 0 ? 1 : 0);
+    } else {
+      EmitEvent(io, kEvBody, index, gen, static_cast<double>(n), c->body_remaining == 0 ? 1 : 0);
+    }
     Conn* again = Lookup(io, index, gen);
     if (again != nullptr) UpdateWatch(io, again);
     return;
@@ -978,6 +1003,31 @@ napi_value IoWrite(napi_env env, napi_callback_info info) {
   return Int(env, static_cast<int32_t>(std::min<size_t>(queued, 0x7fffffff)));
 }
 
+// ioBodySlab(slab: Uint8Array): where app-bound body is read from now on (from its
+// start). The slab is kept referenced until the next one replaces it; JS hands out views
+// of what was read and never reuses a slab.
+napi_value IoBodySlab(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  IoState* io = Ready(env);
+  if (io == nullptr) return nullptr;
+  void* data = nullptr;
+  size_t length = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 1 ||
+      !ArgTypedArray(env, argv[0], napi_uint8_array, &data, &length)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "ioBodySlab expects a Uint8Array");
+    return nullptr;
+  }
+  napi_ref ref = nullptr;
+  if (napi_create_reference(env, argv[0], 1, &ref) != napi_ok) return nullptr;
+  if (io->body_slab_ref != nullptr) napi_delete_reference(env, io->body_slab_ref);
+  io->body_slab_ref = ref;
+  io->body_slab = static_cast<uint8_t*>(data);
+  io->body_slab_size = length;
+  io->body_slab_off = 0;
+  return nullptr;
+}
+
 Conn* ArgConn(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -1028,6 +1078,7 @@ napi_status RegisterConnectionPath(napi_env env, napi_value exports) {
       {"ioStop", nullptr, IoStop, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"ioOpen", nullptr, IoOpen, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"ioWrite", nullptr, IoWrite, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"ioBodySlab", nullptr, IoBodySlab, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"ioPause", nullptr, IoPause, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"ioResume", nullptr, IoResume, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"ioDestroy", nullptr, IoDestroy, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

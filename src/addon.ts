@@ -49,6 +49,8 @@ export interface NativeIo {
   /** Bytes still queued (>= 0), or WRITE_GONE / WRITE_CLOSED. */
   /** data: bytes, null, or a string encoded natively as UTF-8 (latin1 when `latin1`). */
   ioWrite(index: number, gen: number, data: Uint8Array | string | null, end: boolean, drainLimit: number, latin1?: boolean, tail?: Uint8Array | null): number;
+  /** Where request body for the app is read from now on (see BODY_SLAB_BYTES). */
+  ioBodySlab(slab: Uint8Array): void;
   ioPause(index: number, gen: number): void;
   ioResume(index: number, gen: number): void;
   ioDestroy(index: number, gen: number): void;

@@ -144,6 +144,10 @@ describe('a uwsgi handler (exports.uwsgi)', () => {
       assert.equal(echo.status, 200);
       assert.equal(echo.headers['content-length'], String(body.length));
       assert.ok(echo.body.equals(body), 'the whole body comes back');
+      const big = Buffer.alloc(3 * 1024 * 1024 + 17, 1);
+      const counted = json((await httpRequest(`${url}/count`, { method: 'POST', body: big })).body);
+      assert.equal(counted.length, big.length, 'every byte of a 3 MiB body is iterated');
+      assert.ok(counted.chunks > 1, 'in more than one chunk');
       // nginx does not read the response while it still sends the request body (a 300 KB
       // streamed echo stalls here on both I/O paths): an echo that streams back while
       // reading must fit in the socket buffers.

@@ -198,3 +198,59 @@ test('signal aborts when the client goes away; a body read then fails instead of
   assert.equal(reason, err);
   assert.equal(bodyError, err);
 });
+
+test('for await (const chunk of request): chunks in order, back-pressure past the high-water mark, break drops the rest', async () => {
+  const ex = new FakeExchange('POST', '/', String(600 * 1024));
+  const seen: number[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  serveDirect(
+    async (request) => {
+      const body = request[Symbol.asyncIterator]();
+      await gate; // the app is busy while chunks arrive: they queue
+      for await (const chunk of body) {
+        seen.push(chunk.length);
+        if (seen.length === 3) break;
+      }
+      return { body: String(seen.length) };
+    },
+    ex,
+    fakeLog(),
+  );
+  await tick();
+  const chunk = Buffer.alloc(100 * 1024);
+  const accepted: boolean[] = [];
+  for (let i = 0; i < 3; i++) accepted.push(ex.sink!.onBodyData(chunk));
+  assert.deepEqual(accepted, [true, true, false], 'the third chunk reaches 300 KiB queued: pause');
+  release();
+  await tick();
+  assert.equal(ex.resumed, 1, 'taking chunks below the mark resumes the transport');
+  assert.equal(ex.sink!.onBodyData(chunk), true, 'after break, chunks are dropped');
+  ex.sink!.onBodyEnd();
+  await tick();
+  assert.deepEqual(seen, [102400, 102400, 102400]);
+  assert.match(ex.output(), /\r\n\r\n3$/);
+});
+
+test('iterating a body that fails rejects the loop with the transport error', async () => {
+  const ex = new FakeExchange('POST', '/', '10');
+  let caught: unknown = null;
+  serveDirect(
+    async (request) => {
+      try {
+        for await (const _ of request) void _;
+      } catch (err) {
+        caught = err;
+      }
+      return {};
+    },
+    ex,
+    fakeLog(),
+  );
+  await tick();
+  const err = new Error('client closed the connection');
+  ex.sink!.onBodyData(Buffer.from('abc'));
+  ex.sink!.onBodyError(err);
+  await tick();
+  assert.equal(caught, err);
+});

@@ -9,8 +9,9 @@ const TEXT = { 'content-type': 'text/plain' };
 const BYTES = { 'content-type': 'application/octet-stream' };
 
 async function post(request) {
-  const body = await request.buffer();
-  return { status: 200, headers: TEXT, body: `${body.length}\n` };
+  let length = 0;
+  for await (const chunk of request) length += chunk.length;
+  return { status: 200, headers: TEXT, body: `${length}\n` };
 }
 
 exports.uwsgi = function hello(request) {

@@ -70,6 +70,17 @@ export const MAX_SAFE_CONTENT_LENGTH = Number.MAX_SAFE_INTEGER;
  * shared read arena (packet + this). */
 export const INLINE_BODY_MAX_BYTES = 64 * 1024;
 
+/** Request body the native connection path streams to the app is read straight into a
+ * slab of this size and handed out as views of it, never copied. An AF_UNIX read returns
+ * up to the sender's buffer (about 208 KiB on Linux), so a slab takes a few reads and a
+ * MiB of body costs two allocations instead of sixteen 64 KiB copies; and a chunk an app
+ * keeps pins at most this much memory. */
+export const BODY_SLAB_BYTES = 512 * 1024;
+
+/** A slab with less free space than this is replaced before the next read (native code
+ * only reads into a slab with at least this much room: connection_path.cc kMinSlabRead). */
+export const BODY_SLAB_MIN_FREE_BYTES = 64 * 1024;
+
 /** Response bytes queued per connection before write() asks the app to wait for 'drain':
  * net.Socket's default, which node:http apps are tuned to. */
 export const WRITE_HIGH_WATER_BYTES = 16 * 1024;

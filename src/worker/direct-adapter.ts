@@ -7,7 +7,7 @@
  * one); a string or byte body goes to the transport in a single write together with its
  * head, so a small response costs one send and a close. No stream, socket or header
  * object is made unless the app asks for one (request.headers, request.stream(),
- * request.signal). Bodies can also be streamed out: any async iterable of strings or
+ * request.signal); `for await (const chunk of request)` reads a body with none at all. Bodies can also be streamed out: any async iterable of strings or
  * bytes (a Node Readable is one), written with back-pressure and ended by the close.
  */
 import { Readable } from 'node:stream';
@@ -17,6 +17,7 @@ import { K } from '../protocol/known-keys';
 import { endOfHead, headerLine, isValidStatus, simpleResponse, statusLine } from '../protocol/response-head';
 import { DISCARD_BODY, type BodySink, type Exchange, type ExchangeEvents } from './exchange';
 import { DrainWaiter } from './drain-waiter';
+import { BodyIterator } from './body-iterator';
 import { buildRawHeaders, isHttps } from './request-headers';
 
 export type DirectBody = string | Uint8Array | AsyncIterable<string | Uint8Array> | null | undefined;
@@ -76,7 +77,8 @@ class StreamSink implements BodySink {
 }
 
 /** The request a uwsgi handler receives. Everything beyond method and url is made on
- * first use. The body can be read once: buffer(), text(), json() or stream(). */
+ * first use. The body can be read once: buffer(), text(), json(), stream(), or by
+ * iterating the request itself. */
 export class DirectRequest implements ExchangeEvents {
   /** Nothing here needs the close on a tick of its own. */
   readonly closeInline = true;
@@ -173,6 +175,12 @@ export class DirectRequest implements ExchangeEvents {
     const stream = new Readable({ read: () => exchange.resumeBody() });
     exchange.startBody(new StreamSink(stream));
     return stream;
+  }
+
+  /** The body as it arrives: `for await (const chunk of request)`; the lightest way to
+   * read a large body (no stream object), with back-pressure to the client. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
+    return new BodyIterator(this.exchange, this.takeBody());
   }
 
   /** Makes sure an unread body does not hold the response up (the transport drains it). */

@@ -18,7 +18,9 @@ export const enum Rec {
   PAIR_COUNT = 8,
   /** Set by ioWrite: the bytes it took (a string's encoded length), for the byte counts. */
   WRITTEN = 9,
-  LENGTH = 10,
+  /** Set before a BODY_SLAB event: where in the body slab the chunk starts. */
+  BODY_OFFSET = 10,
+  LENGTH = 11,
 }
 
 /** onEvent(type, index, gen, a, b). */
@@ -40,6 +42,9 @@ export const enum IoEvent {
   DRAIN_GAVE_UP = 7,
   /** Accepting paused at --max-connections; a: open connections, b: the limit. */
   ACCEPT_PAUSED = 8,
+  /** a: body bytes at slab[record[BODY_OFFSET], +a) (the slab given to ioBodySlab), not
+   * copied; b: 1 when the body is complete. */
+  BODY_SLAB = 9,
 }
 
 /** native/packet_frame.h RejectReason. */

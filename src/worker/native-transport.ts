@@ -17,6 +17,8 @@ import { isBadRequest, readRequestHead, type BadRequest, type RequestHead } from
 import { parseStatusCode } from '../protocol/parse-status';
 import { simpleResponse } from '../protocol/response-head';
 import {
+  BODY_SLAB_BYTES,
+  BODY_SLAB_MIN_FREE_BYTES,
   DRAIN_MAX_BYTES,
   DRAIN_TIMEOUT_MS,
   INLINE_BODY_MAX_BYTES,
@@ -360,6 +362,8 @@ export class NativeTransport implements Transport {
   private readonly exchanges: (NativeExchange | undefined)[] = [];
   private readonly arena: Buffer;
   private readonly record = new Int32Array(Rec.LENGTH);
+  /** Where native code reads request body for the app (views of it are the chunks). */
+  private bodySlab: Buffer | null = null;
   private stopped = false;
   /** The exchange whose request the app is handling synchronously right now. */
   dispatching: NativeExchange | null = null;
@@ -389,6 +393,13 @@ export class NativeTransport implements Transport {
       (type, index, gen, a, b) => this.onEvent(type, index, gen, a, b),
       limits,
     );
+    this.newBodySlab();
+  }
+
+  private newBodySlab(): void {
+    const slab = Buffer.allocUnsafeSlow(BODY_SLAB_BYTES);
+    this.io.ioBodySlab(slab);
+    this.bodySlab = slab;
   }
 
   get openConnections(): number {
@@ -486,6 +497,15 @@ export class NativeTransport implements Transport {
         const chunk = Buffer.allocUnsafe(a);
         this.arena.copy(chunk, 0, 0, a);
         exchange.onBody(chunk, b === 1);
+        return;
+      }
+      case IoEvent.BODY_SLAB: {
+        const slab = this.bodySlab!;
+        const start = this.record[Rec.BODY_OFFSET];
+        const end = start + a;
+        // Native code reads into this slab only while it has BODY_SLAB_MIN_FREE_BYTES free.
+        if (slab.length - end < BODY_SLAB_MIN_FREE_BYTES) this.newBodySlab();
+        this.exchangeOf(index, gen)?.onBody(slab.subarray(start, end), b === 1);
         return;
       }
       case IoEvent.DRAIN:
