@@ -8,9 +8,9 @@
  * exits from that callback never cuts a request short. Other net.Server instances (an
  * app's own TCP service) listen for real.
  */
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as http from 'node:http';
 import * as net from 'node:net';
+import { isHttpServer } from './http-server-class';
 
 export interface CaptureHooks {
   /** An HTTP server asked to listen: `requested` describes what it asked for (for logs). */
@@ -39,10 +39,6 @@ function describe(args: unknown[]): { text: string; address: AddressInfo } {
     return { text: `port ${o.port ?? 0}${o.host ? ` on ${o.host}` : ''}`, address: fake(Number(o.port ?? 0), o.host) };
   }
   return { text: 'a random port', address: fake(0) };
-}
-
-function isHttpServer(server: net.Server): server is http.Server {
-  return server instanceof http.Server || server instanceof https.Server;
 }
 
 export class ListenCapture {

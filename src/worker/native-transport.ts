@@ -11,6 +11,7 @@
  * ServerResponse writes then ends synchronously) go to the kernel in one ioWrite; what
  * the kernel does not take is kept natively and reported back with a DRAIN event.
  */
+import { markAsUntransferable } from 'node:worker_threads';
 import { Environ } from '../protocol/environ';
 import { latin1Slice } from '../protocol/latin1';
 import { isBadRequest, readRequestHead, type BadRequest, type RequestHead } from '../protocol/request-head';
@@ -398,6 +399,9 @@ export class NativeTransport implements Transport {
 
   private newBodySlab(): void {
     const slab = Buffer.allocUnsafeSlow(BODY_SLAB_BYTES);
+    // Native code writes into it by address and the app gets views of it: an app that
+    // transferred a chunk's ArrayBuffer to another thread would detach it under the reader.
+    markAsUntransferable(slab.buffer);
     this.io.ioBodySlab(slab);
     this.bodySlab = slab;
   }
