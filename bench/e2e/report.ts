@@ -113,8 +113,8 @@ export function targets(summaries: readonly Summary[], fast: string): Target[] {
     { what: `hello: ${fast} req/s ÷ uwsgi-c`, ratio: ratio(f('hello')?.reqPerSec, get('uwsgi-c', 'hello')?.reqPerSec), limit: 0.95, kind: 'min' },
     { what: `hello: ${fast} req/s ÷ node-http (proxy_pass)`, ratio: ratio(f('hello')?.reqPerSec, get('node-http', 'hello')?.reqPerSec), limit: 1, kind: 'min' },
     {
-      what: 'hello: uwsgi-ts-express backend CPU/req ÷ node-http',
-      ratio: ratio(get('uwsgi-ts-express', 'hello')?.cpuUsPerReq, get('node-http', 'hello')?.cpuUsPerReq),
+      what: 'hello: uwsgi-ts-listener ((req, res) app) backend CPU/req ÷ node-http',
+      ratio: ratio(get('uwsgi-ts-listener', 'hello')?.cpuUsPerReq, get('node-http', 'hello')?.cpuUsPerReq),
       limit: 1,
       kind: 'max',
     },
@@ -126,7 +126,9 @@ export function targets(summaries: readonly Summary[], fast: string): Target[] {
     },
     { what: `64k: ${fast} req/s ÷ uwsgi-c`, ratio: ratio(f('64k')?.reqPerSec, get('uwsgi-c', '64k')?.reqPerSec), limit: 1, kind: 'min' },
     { what: `post-1m: ${fast} req/s ÷ uwsgi-c`, ratio: ratio(f('post-1m')?.reqPerSec, get('uwsgi-c', 'post-1m')?.reqPerSec), limit: 1, kind: 'min' },
-    { what: `hello: ${fast} worker RSS ÷ node-http`, ratio: ratio(f('hello')?.workerRssMiB, get('node-http', 'hello')?.workerRssMiB), limit: 1, kind: 'max' },
+    ...['hello', '64k', 'post-1m'].map(
+      (c): Target => ({ what: `${c}: ${fast} worker RSS ÷ node-http`, ratio: ratio(f(c)?.workerRssMiB, get('node-http', c)?.workerRssMiB), limit: 1, kind: 'max' }),
+    ),
   ];
 }
 

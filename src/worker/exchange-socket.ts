@@ -16,14 +16,6 @@ const HIGH_WATER_MARK = 16 * 1024;
 type Encoding = BufferEncoding | undefined;
 
 export class ExchangeSocket extends EventEmitter {
-  remoteAddress: string | undefined;
-  remotePort: number | undefined;
-  remoteFamily: string | undefined;
-  localAddress: string | undefined;
-  localPort: number | undefined;
-  /** Set (true) when the front server saw TLS, like tls.TLSSocket: Express derives
-   * req.protocol and req.secure from it. */
-  encrypted: true | undefined;
   readable = true;
   writable = true;
   destroyed = false;
@@ -41,15 +33,54 @@ export class ExchangeSocket extends EventEmitter {
 
   constructor(private readonly exchange: Exchange) {
     super();
-    const environ = exchange.environ;
-    this.remoteAddress = environ.getKnown(K.REMOTE_ADDR);
-    const port = environ.getKnown(K.REMOTE_PORT);
-    this.remotePort = port ? Number(port) : undefined;
-    this.remoteFamily = this.remoteAddress?.includes(':') ? 'IPv6' : 'IPv4';
-    this.localAddress = environ.getKnown(K.SERVER_ADDR);
-    const localPort = environ.getKnown(K.SERVER_PORT);
-    this.localPort = localPort ? Number(localPort) : undefined;
-    this.encrypted = isHttps(environ) ? true : undefined;
+  }
+
+  // The addresses come from the uwsgi vars, read when asked for: most requests never are.
+  // Middleware that rewrites them (a proxy-protocol shim, a test helper) may assign.
+  private remoteAddressSet: string | undefined | null = null;
+  private remotePortSet: number | undefined | null = null;
+  private encryptedSet: true | undefined | null = null;
+
+  get remoteAddress(): string | undefined {
+    return this.remoteAddressSet !== null ? this.remoteAddressSet : this.exchange.environ.getKnown(K.REMOTE_ADDR);
+  }
+
+  set remoteAddress(value: string | undefined) {
+    this.remoteAddressSet = value;
+  }
+
+  get remotePort(): number | undefined {
+    if (this.remotePortSet !== null) return this.remotePortSet;
+    const port = this.exchange.environ.getKnown(K.REMOTE_PORT);
+    return port ? Number(port) : undefined;
+  }
+
+  set remotePort(value: number | undefined) {
+    this.remotePortSet = value;
+  }
+
+  get remoteFamily(): string {
+    return this.remoteAddress?.includes(':') ? 'IPv6' : 'IPv4';
+  }
+
+  get localAddress(): string | undefined {
+    return this.exchange.environ.getKnown(K.SERVER_ADDR);
+  }
+
+  get localPort(): number | undefined {
+    const port = this.exchange.environ.getKnown(K.SERVER_PORT);
+    return port ? Number(port) : undefined;
+  }
+
+  /** true when the front server saw TLS, like tls.TLSSocket: Express derives req.protocol
+   * and req.secure from it. */
+  get encrypted(): true | undefined {
+    if (this.encryptedSet !== null) return this.encryptedSet;
+    return isHttps(this.exchange.environ) ? true : undefined;
+  }
+
+  set encrypted(value: true | undefined) {
+    this.encryptedSet = value;
   }
 
   get writableCorked(): number {
@@ -149,8 +180,9 @@ export class ExchangeSocket extends EventEmitter {
   }
 
   address(): { address: string; family: string; port: number } | Record<string, never> {
-    if (this.localAddress === undefined) return {};
-    return { address: this.localAddress, family: this.localAddress.includes(':') ? 'IPv6' : 'IPv4', port: this.localPort ?? 0 };
+    const address = this.localAddress;
+    if (address === undefined) return {};
+    return { address, family: address.includes(':') ? 'IPv6' : 'IPv4', port: this.localPort ?? 0 };
   }
 
   /** The exchange is over (completed or aborted): the socket reads as closed and emits

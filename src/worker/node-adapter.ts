@@ -104,8 +104,14 @@ function finishIntoExchange(this: ServerResponse): void {
   if (socket !== null) socket.end();
 }
 
-class RequestBodySink implements BodySink {
-  constructor(private readonly req: IncomingMessage) {}
+/** Both sides of one request's wiring to its exchange (one object, not two, per request):
+ * body chunks into the IncomingMessage, drain/abort/close into the response and socket. */
+class RequestWiring implements BodySink, ExchangeEvents {
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly socket: ExchangeSocket,
+  ) {}
   onBodyData(chunk: Buffer): boolean {
     return this.req.push(chunk);
   }
@@ -116,14 +122,6 @@ class RequestBodySink implements BodySink {
   onBodyError(): void {
     // The exchange follows with onAbort, which destroys the request with ECONNRESET.
   }
-}
-
-class ResponseEvents implements ExchangeEvents {
-  constructor(
-    private readonly req: IncomingMessage,
-    private readonly res: ServerResponse,
-    private readonly socket: ExchangeSocket,
-  ) {}
   onDrain(): void {
     const res = this.res as ServerResponse & Record<symbol, boolean>;
     if (kNeedDrain !== undefined) {
@@ -174,7 +172,8 @@ export function createNodeRequest(exchange: Exchange): NodeRequestPair {
   internals._finish = finishIntoExchange;
   res.assignSocket(socket as never);
 
-  exchange.setEvents(new ResponseEvents(req, res, socket));
-  exchange.startBody(new RequestBodySink(req));
+  const wiring = new RequestWiring(req, res, socket);
+  exchange.setEvents(wiring);
+  exchange.startBody(wiring);
   return { req, res };
 }
