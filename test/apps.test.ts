@@ -148,6 +148,16 @@ describe('a uwsgi handler (exports.uwsgi)', () => {
       const counted = json((await httpRequest(`${url}/count`, { method: 'POST', body: big })).body);
       assert.equal(counted.length, big.length, 'every byte of a 3 MiB body is iterated');
       assert.ok(counted.chunks > 1, 'in more than one chunk');
+      // An app that transfers chunk memory to another thread: later bodies still arrive whole.
+      const moved = json((await httpRequest(`${url}/transfer`, { method: 'POST', body: big })).body);
+      assert.equal(moved.length, big.length);
+      assert.ok(moved.transferred >= 1);
+      for (let i = 0; i < 3; i++) {
+        const next = json((await httpRequest(`${url}/count`, { method: 'POST', body: big })).body);
+        assert.equal(next.length, big.length, 'a body after the transfer');
+      }
+      const echoAfter = await httpRequest(`${url}/echo`, { method: 'POST', body });
+      assert.ok(echoAfter.body.equals(body), 'and its bytes are right');
       // nginx does not read the response while it still sends the request body (a 300 KB
       // streamed echo stalls here on both I/O paths): an echo that streams back while
       // reading must fit in the socket buffers.
