@@ -2,8 +2,9 @@
  * End-to-end benchmark: real nginx + wrk on loopback in front of each backend (uwsgi-ts
  * on both I/O paths, uwsgi-ts with an Express app, node:http behind proxy_pass with
  * upstream keepalive, uWSGI's C core with a Python WSGI app, and nginx alone as the
- * ceiling), one worker process each. Rounds are interleaved (every backend once per case
- * per round, in a rotating order) and the report gives medians.
+ * ceiling), one worker process each. Each case gets fresh processes; its rounds are
+ * interleaved (every backend once per round, in a rotating order) and the report gives
+ * medians.
  *
  *   npm run bench:e2e -- [--rounds 3] [--duration 5] [--warmup 1] [--connections 50]
  *                        [--backends a,b] [--cases hello,64k,post-1m] [--nginx-workers auto]
@@ -119,6 +120,52 @@ async function measure(
   };
 }
 
+interface RunSettings {
+  chosen: BackendSpec[];
+  rounds: number;
+  duration: number;
+  warmup: number;
+  connections: number;
+  nginxWorkers: string;
+  bin: string;
+  uwsgiParams: string;
+  uwsgiTsRoot: string;
+  dir: string;
+}
+
+async function runCase(benchCase: BenchCase, o: RunSettings, samples: Sample[]): Promise<void> {
+  const started: { spec: BackendSpec; backend: Backend; port: number }[] = [];
+  let nginx: RunningNginx | null = null;
+  try {
+    for (const spec of o.chosen) {
+      process.stderr.write(`starting ${spec.name} for ${benchCase.name}\n`);
+      const backend = await spec.start({ root: ROOT, uwsgiTsRoot: o.uwsgiTsRoot, dir: o.dir, uwsgiParams: o.uwsgiParams });
+      started.push({ spec, backend, port: await freePort() });
+    }
+    nginx = await startNginx(o.bin, {
+      dir: o.dir,
+      workers: o.nginxWorkers,
+      asRoot: process.getuid?.() === 0,
+      servers: started.map(({ backend, port }) => ({ port, ...backend })),
+    });
+    for (let round = 0; round < o.rounds; round++) {
+      // Rotate the order every round so no backend always runs first (or last).
+      for (let i = 0; i < started.length; i++) {
+        const { spec, backend, port } = started[(i + round) % started.length];
+        const s = await measure(spec, backend, port, benchCase, round, nginx, o);
+        samples.push(s);
+        process.stderr.write(
+          `round ${round + 1}/${o.rounds} ${benchCase.name} ${spec.name}: ${Math.round(s.reqPerSec)} req/s, ` +
+            `${s.cpuUsPerReq === null ? '–' : s.cpuUsPerReq.toFixed(1)} µs/req, errors ${s.errors}\n`,
+        );
+      }
+    }
+  } finally {
+    await nginx?.stop();
+    for (const { backend } of started) await backend.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const rounds = Number(arg('rounds', '3'));
   const duration = Number(arg('duration', '5'));
@@ -134,37 +181,15 @@ async function main(): Promise<void> {
   const header = machine();
   const { bin, uwsgiParams } = findNginx();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uwsgi-ts-bench-'));
-  const started: { spec: BackendSpec; backend: Backend; port: number }[] = [];
-  let nginx: RunningNginx | null = null;
   const samples: Sample[] = [];
   try {
-    for (const spec of chosen) {
-      process.stderr.write(`starting ${spec.name}\n`);
-      started.push({ spec, backend: await spec.start({ root: ROOT, uwsgiTsRoot, dir, uwsgiParams }), port: await freePort() });
-    }
-    nginx = await startNginx(bin, {
-      dir,
-      workers: nginxWorkers,
-      asRoot: process.getuid?.() === 0,
-      servers: started.map(({ backend, port }) => ({ port, ...backend })),
-    });
-    for (let round = 0; round < rounds; round++) {
-      for (const benchCase of cases) {
-        // Rotate the order every round so no backend always runs first (or last).
-        for (let i = 0; i < started.length; i++) {
-          const { spec, backend, port } = started[(i + round) % started.length];
-          const s = await measure(spec, backend, port, benchCase, round, nginx, { duration, warmup, connections });
-          samples.push(s);
-          process.stderr.write(
-            `round ${round + 1}/${rounds} ${benchCase.name} ${spec.name}: ${Math.round(s.reqPerSec)} req/s, ` +
-              `${s.cpuUsPerReq === null ? '–' : s.cpuUsPerReq.toFixed(1)} µs/req, errors ${s.errors}\n`,
-          );
-        }
-      }
+    // Fresh backend processes (and nginx) per case, so a case's worker RSS is that load's
+    // alone, not what an earlier case left for the garbage collector; within a case the
+    // backends are interleaved round by round.
+    for (const benchCase of cases) {
+      await runCase(benchCase, { chosen, rounds, duration, warmup, connections, nginxWorkers, bin, uwsgiParams, uwsgiTsRoot, dir }, samples);
     }
   } finally {
-    await nginx?.stop();
-    for (const { backend } of started) await backend.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 
@@ -174,7 +199,7 @@ async function main(): Promise<void> {
   const command = `node dist/bench/e2e.js ${process.argv.slice(2).join(' ')}`.trim();
   const out = [
     ...header,
-    `- command: \`${command}\` (${rounds} interleaved rounds, ${warmup} s warm-up + ${duration} s measured each; ` +
+    `- command: \`${command}\` (per case, fresh processes and ${rounds} interleaved rounds, ${warmup} s warm-up + ${duration} s measured each; ` +
       `wrk -t1 -c${connections}; nginx worker_processes ${nginxWorkers})`,
     '',
     'Backends:',
