@@ -241,7 +241,7 @@ function headerLines(headers: DirectHeaders | undefined): { lines: string; decla
     for (const [name, value] of headers as Iterable<readonly [string, string]>) add(name, value);
   } else if (typeof headers === 'object') {
     const record = headers as Record<string, unknown>;
-    for (const name in record) add(name, record[name]);
+    for (const name in record) if (Object.hasOwn(record, name)) add(name, record[name]);
   } else {
     throw new DirectResponseError(`response headers must be an object or an iterable of [name, value], not ${typeName(headers)}`);
   }
