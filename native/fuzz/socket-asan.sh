@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Runs the socket fuzz/stress test (test/socket-fuzz.test.ts) against an addon built with
-# AddressSanitizer and UndefinedBehaviorSanitizer: the native code then sees random bytes,
-# split packets and early closes over real sockets, and any memory error aborts the worker
-# (the test fails on the worker's exit). Node itself is not instrumented; the ASan runtime
+# Runs the socket fuzz/stress test (test/socket-fuzz.test.ts), and the suites that push
+# large bodies and responses through real nginx (apps, nginx-echo, native-stress: body
+# slabs, head+body sendmsg, back-pressure), against an addon built with AddressSanitizer
+# and UndefinedBehaviorSanitizer: the native code then sees random bytes, split packets,
+# early closes and megabyte bodies over real sockets, and any memory error aborts the
+# worker (the test fails on the worker's exit). Node itself is not instrumented; the ASan runtime
 # is preloaded so the addon's allocations are checked.
 #
 #   native/fuzz/socket-asan.sh [CONNECTIONS]        (default 20000)
@@ -32,4 +34,4 @@ LD_PRELOAD="$asan:$ubsan" \
 ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1" \
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
 UWSGI_TS_FUZZ_CONNECTIONS="$connections" \
-  node --test dist/test/socket-fuzz.test.js
+  node --test dist/test/socket-fuzz.test.js dist/test/apps.test.js dist/test/nginx-echo.test.js dist/test/native-stress.test.js
