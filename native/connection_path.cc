@@ -99,10 +99,6 @@ constexpr size_t kPartialReadBytes = 4096;
 // Largest chunk read at once into the arena (a body being discarded, or one for the app
 // when no body slab has room): the arena holds it until JS copies it.
 constexpr size_t kMaxBodyRead = 64 * 1024;
-// A body read for the app goes straight into the body slab JS registered (ioBodySlab),
-// with no copy, when at least this much of the slab is free; JS replaces a slab before
-// its free space falls below this.
-constexpr size_t kMinSlabRead = 64 * 1024;
 
 enum class Phase : uint8_t {
   HEAD,       // before dispatch: reading header + vars (+ a small body)
@@ -165,6 +161,10 @@ struct IoState {
   // --max-connections (0: none): at the limit the listening sockets are not watched, so
   // connections wait in the backlog for whichever worker has room (src/worker/accept-gate.ts).
   size_t max_connections = 0;
+  // A body read for the app goes straight into the body slab JS registered (ioBodySlab),
+  // with no copy, while at least this much of it is free (limits[8]); JS replaces a slab
+  // before its free space falls below this.
+  size_t body_slab_min_free = 0;
   bool accept_paused = false;
   PeerFilter filter;
   // Where ioWrite encodes a string (reused; it grows to the largest string written).
@@ -515,7 +515,7 @@ void ReadAfterDispatch(IoState* io, Conn* c) {
     // The app's body goes into the slab when it has room; a body being discarded (or one
     // that finds no room) goes through the arena.
     const size_t slab_free = io->body_slab_size - io->body_slab_off;
-    const bool into_slab = !c->response_ended && io->body_slab != nullptr && slab_free >= kMinSlabRead;
+    const bool into_slab = !c->response_ended && io->body_slab != nullptr && slab_free >= io->body_slab_min_free;
     uint8_t* into = into_slab ? io->body_slab + io->body_slab_off : io->arena;
     const size_t room = into_slab ? slab_free : std::min(kMaxBodyRead, io->arena_size);
     const size_t want = static_cast<size_t>(std::min(c->body_remaining, static_cast<double>(room)));
@@ -760,7 +760,8 @@ void Cleanup(void* data) {
 // ioInit(arena: Uint8Array, record: Int32Array, pairs, knownIndex, meta: Int32Array,
 //        onRequest(varsBlock: string), onEvent(type, index, gen, a, b),
 //        limits: Float64Array [maxVarsBlock, limitPost, inlineBodyMax, headDeadlineMs,
-//                              bodyIdleMs, drainTimeoutMs, drainMaxBytes, maxConnections])
+//                              bodyIdleMs, drainTimeoutMs, drainMaxBytes, maxConnections,
+//                              bodySlabMinFree])
 napi_value IoInit(napi_env env, napi_callback_info info) {
   size_t argc = 8;
   napi_value argv[8];
@@ -787,7 +788,7 @@ napi_value IoInit(napi_env env, napi_callback_info info) {
       !ArgTypedArray(env, argv[4], napi_int32_array, &meta, &meta_len) || meta_len < kMetaLength ||
       napi_typeof(env, argv[5], &t1) != napi_ok || t1 != napi_function ||
       napi_typeof(env, argv[6], &t2) != napi_ok || t2 != napi_function ||
-      !ArgTypedArray(env, argv[7], napi_float64_array, &limits, &limits_len) || limits_len < 8) {
+      !ArgTypedArray(env, argv[7], napi_float64_array, &limits, &limits_len) || limits_len < 9) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "ioInit: bad tables, callbacks or limits");
     return nullptr;
   }
@@ -829,6 +830,7 @@ napi_value IoInit(napi_env env, napi_callback_info info) {
   io->drain_timeout_ms = static_cast<uint64_t>(lim[5]);
   io->drain_max_bytes = lim[6];
   io->max_connections = lim[7] > 0 ? static_cast<size_t>(lim[7]) : 0;
+  io->body_slab_min_free = lim[8] > 0 ? static_cast<size_t>(lim[8]) : 1;
   io->sweep = static_cast<uv_timer_t*>(std::malloc(sizeof(uv_timer_t)));
   io->idle_notify = static_cast<uv_timer_t*>(std::malloc(sizeof(uv_timer_t)));
   uv_timer_init(io->loop, io->sweep);

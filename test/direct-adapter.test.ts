@@ -254,3 +254,24 @@ test('iterating a body that fails rejects the loop with the transport error', as
   await tick();
   assert.equal(caught, err);
 });
+
+test('a streamed response body may read the request body lazily, after the handler returned', async () => {
+  const ex = new FakeExchange('POST', '/', '6');
+  serveDirect(
+    (request) => ({
+      body: (async function* echo() {
+        for await (const chunk of request) yield chunk;
+      })(),
+    }),
+    ex,
+    fakeLog(),
+  );
+  await tick();
+  ex.sink!.onBodyData(Buffer.from('abc'));
+  ex.sink!.onBodyData(Buffer.from('def'));
+  ex.sink!.onBodyEnd();
+  await tick();
+  await tick();
+  assert.equal(ex.output(), 'HTTP/1.1 200 OK\r\n\r\nabcdef');
+  assert.equal(ex.calls.at(-1)?.op, 'end');
+});

@@ -77,9 +77,16 @@ export const INLINE_BODY_MAX_BYTES = 64 * 1024;
  * keeps pins at most this much memory. */
 export const BODY_SLAB_BYTES = 512 * 1024;
 
-/** A slab with less free space than this is replaced before the next read (native code
- * only reads into a slab with at least this much room: connection_path.cc kMinSlabRead). */
+/** A slab with less free space than this is replaced before the next read, and native
+ * code only reads into a slab with at least this much room (it gets this value at ioInit):
+ * a read into the slab is never smaller than one into the arena. */
 export const BODY_SLAB_MIN_FREE_BYTES = 64 * 1024;
+
+/** Request body a transport keeps for an adapter that has not asked for it yet (a uwsgi
+ * handler reads its body when it wants to, or never) before it stops reading from the
+ * client: enough that a body read after a short await never stalls the socket, bounded so
+ * an ignored upload cannot fill the worker's memory. */
+export const PARKED_BODY_MAX_BYTES = 256 * 1024;
 
 /** Response bytes queued per connection before write() asks the app to wait for 'drain':
  * net.Socket's default, which node:http apps are tuned to. */

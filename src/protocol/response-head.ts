@@ -53,13 +53,26 @@ export function isValidHeaderValue(value: string): boolean {
   return true;
 }
 
+/** Whether a response to `method` with `status` carries no body (RFC 9110: HEAD, 1xx, 204,
+ * 304), whatever the app gave as one. */
+export function responseHasNoBody(method: string, status: number): boolean {
+  return method === 'HEAD' || status === 204 || status === 304 || status < 200;
+}
+
 /** Headers that describe the connection or its framing, which the server owns. */
 export function isHopByHopHeader(lowerName: string): boolean {
   return lowerName === 'transfer-encoding' || lowerName === 'connection' || lowerName === 'keep-alive';
 }
 
+/** Status lines with the standard reason phrase, made on first use: the same few are
+ * sent over and over, so building and checking one is once-per-status work. */
+const standardStatusLines: (string | undefined)[] = [];
+
 /** The status line; throws a ResponseHeadError for a bad status or reason phrase. */
 export function statusLine(status: number, reason: string | undefined): string {
+  if (!reason && isValidStatus(status)) {
+    return (standardStatusLines[status] ??= `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n`);
+  }
   if (!isValidStatus(status)) {
     throw new ResponseHeadError('UWSGI_TS_INVALID_STATUS', `invalid status code ${String(status)} (allowed: integers 100-599)`);
   }

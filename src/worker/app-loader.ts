@@ -17,6 +17,7 @@ import type { RequestListener } from './node-adapter';
 import type { FetchHandler } from './fetch-adapter';
 import type { DirectHandler } from './direct-adapter';
 import { isHttpServer } from './http-server-class';
+import { typeName } from './type-name';
 
 /** How long an app that exported nothing servable may take to call listen() (after
  * connecting to its database, say) before the worker gives up. */
@@ -73,10 +74,6 @@ export async function appFromExports(ns: Record<string, unknown>): Promise<Loade
     }
   }
   return null;
-}
-
-function typeName(x: unknown): string {
-  return x === null ? 'null' : Array.isArray(x) ? 'array' : typeof x;
 }
 
 /** What the module exported, for the "nothing to serve" message: the default export's own

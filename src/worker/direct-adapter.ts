@@ -14,10 +14,11 @@ import { Readable } from 'node:stream';
 import type { Logger } from '../log';
 import type { Environ } from '../protocol/environ';
 import { K } from '../protocol/known-keys';
-import { endOfHead, headerLine, isValidStatus, simpleResponse, statusLine } from '../protocol/response-head';
-import { DISCARD_BODY, type BodySink, type Exchange, type ExchangeEvents } from './exchange';
+import { endOfHead, headerLine, isValidStatus, responseHasNoBody, simpleResponse, statusLine } from '../protocol/response-head';
+import type { BodySink, Exchange, ExchangeEvents } from './exchange';
 import { DrainWaiter } from './drain-waiter';
 import { BodyIterator } from './body-iterator';
+import { typeName } from './type-name';
 import { buildRawHeaders, isHttps } from './request-headers';
 
 export type DirectBody = string | Uint8Array | AsyncIterable<string | Uint8Array> | null | undefined;
@@ -183,13 +184,6 @@ export class DirectRequest implements ExchangeEvents {
     return new BodyIterator(this.exchange, this.takeBody());
   }
 
-  /** Makes sure an unread body does not hold the response up (the transport drains it). */
-  discardBody(): void {
-    if (this.bodyTaken) return;
-    this.bodyTaken = true;
-    this.exchange.startBody(DISCARD_BODY);
-  }
-
   private takeBody(): Error | null {
     if (this.bodyTaken) return new DirectResponseError('the request body was already read');
     this.bodyTaken = true;
@@ -217,10 +211,6 @@ export class DirectRequest implements ExchangeEvents {
   }
 }
 
-function typeName(x: unknown): string {
-  return x === null ? 'null' : Array.isArray(x) ? 'array' : typeof x;
-}
-
 /** The header lines of `headers` (Content-Length and hop-by-hop headers left out) and the
  * Content-Length the app declared there, or -1. */
 function headerLines(headers: DirectHeaders | undefined): { lines: string; declared: number } {
@@ -246,10 +236,6 @@ function headerLines(headers: DirectHeaders | undefined): { lines: string; decla
     throw new DirectResponseError(`response headers must be an object or an iterable of [name, value], not ${typeName(headers)}`);
   }
   return { lines, declared };
-}
-
-function noBodyAllowed(method: string, status: number): boolean {
-  return method === 'HEAD' || status === 204 || status === 304 || status < 200;
 }
 
 function isAsciiOnly(s: string): boolean {
@@ -280,8 +266,7 @@ export function writeDirectResponse(exchange: Exchange, request: DirectRequest, 
   const { lines, declared } = headerLines(response.headers);
   const start = statusLine(status, response.statusText) + lines;
   const body = response.body;
-  request.discardBody();
-  if (noBodyAllowed(exchange.head.method, status)) {
+  if (responseHasNoBody(exchange.head.method, status)) {
     let length = declared;
     if (exchange.head.method === 'HEAD' && status >= 200 && status !== 204 && status !== 304) {
       if (typeof body === 'string') length = Buffer.byteLength(body);

@@ -82,11 +82,16 @@ export type RequestHandler = (exchange: Exchange) => void;
 /** A body nobody reads: taken and dropped as it arrives. */
 export const DISCARD_BODY: BodySink = { onBodyData: () => true, onBodyEnd() {}, onBodyError() {} };
 
-/** Hands the body chunks that arrived before startBody() to the sink, in order, and
- * asks the transport to pause whenever the sink says it is full. */
-export function deliverPending(sink: BodySink, pending: Buffer[] | null, pause: () => void): void {
+/** Hands the body chunks that arrived before startBody() to the sink, in order. A
+ * transport parks chunks while no sink exists, and stops reading past
+ * PARKED_BODY_MAX_BYTES (an adapter may ask for the body late, or never: the unread rest
+ * is drained at the end); after the hand-over it reads on only if the sink has room. */
+export function deliverPending(sink: BodySink, pending: Buffer[] | null, pause: () => void, resume: () => void): void {
   if (pending === null) return;
+  let full = false;
   for (const chunk of pending) {
-    if (!sink.onBodyData(chunk)) pause();
+    if (!sink.onBodyData(chunk)) full = true;
   }
+  if (full) pause();
+  else resume();
 }

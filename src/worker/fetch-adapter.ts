@@ -7,7 +7,7 @@
 import { DISCARD_BODY, type Exchange, type ExchangeEvents } from './exchange';
 import { DrainWaiter } from './drain-waiter';
 import { buildRawHeaders, isHttps } from './request-headers';
-import { serializeHead, isValidStatus, simpleResponse } from '../protocol/response-head';
+import { serializeHead, isValidStatus, responseHasNoBody, simpleResponse } from '../protocol/response-head';
 import type { Environ } from '../protocol/environ';
 import type { Logger } from '../log';
 
@@ -101,10 +101,6 @@ export function createFetchRequest(exchange: Exchange, signal: AbortSignal): Req
   return request;
 }
 
-function noBodyAllowed(method: string, status: number): boolean {
-  return method === 'HEAD' || status === 204 || status === 304 || status < 200;
-}
-
 function declaredLength(headers: Headers): number {
   const value = headers.get('content-length');
   if (value === null || !/^[0-9]{1,15}$/.test(value)) return -1;
@@ -119,7 +115,7 @@ export async function writeFetchResponse(
   progress: { headWritten: boolean },
 ): Promise<void> {
   const status = response.status;
-  const noBody = noBodyAllowed(exchange.head.method, status);
+  const noBody = responseHasNoBody(exchange.head.method, status);
   const body = response.body;
   if (noBody || body === null) {
     if (body !== null) void body.cancel().catch(() => {});

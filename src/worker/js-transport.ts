@@ -10,7 +10,7 @@ import { Environ } from '../protocol/environ';
 import { isBadRequest, readRequestHead, type RequestHead } from '../protocol/request-head';
 import { parseStatusCode } from '../protocol/parse-status';
 import { simpleResponse } from '../protocol/response-head';
-import { DRAIN_MAX_BYTES, DRAIN_TIMEOUT_MS, MODIFIER1_PING, PING_REPLY } from '../protocol/limits';
+import { DRAIN_MAX_BYTES, DRAIN_TIMEOUT_MS, MODIFIER1_PING, PARKED_BODY_MAX_BYTES, PING_REPLY } from '../protocol/limits';
 import type { VarsParser } from '../protocol/vars-parser';
 import { deliverPending, type BodySink, type Exchange, type ExchangeEvents, type ProtocolReporter, type RequestHandler, type WriteCallback } from './exchange';
 import { DeadlineSweeper, type DeadlineItem } from './deadline-sweeper';
@@ -78,6 +78,8 @@ class JsExchange implements Exchange, DeadlineItem {
   private events: ExchangeEvents = NOOP_EVENTS;
   private sink: BodySink | null = null;
   private pending: Buffer[] | null = null;
+  /** Body bytes in `pending` that came after the exchange was handed over. */
+  private parkedBytes = 0;
   private bodyRemaining = 0;
   private dispatched = false;
   private responseEnded = false;
@@ -111,7 +113,8 @@ class JsExchange implements Exchange, DeadlineItem {
     this.sink = sink;
     const pending = this.pending;
     this.pending = null;
-    deliverPending(sink, pending, () => this.socket.pause());
+    this.parkedBytes = 0;
+    deliverPending(sink, pending, () => this.pauseBody(), () => this.resumeBody());
     if (this.bodyRemaining === 0 && this.phase === Phase.BODY) sink.onBodyEnd();
   }
 
@@ -265,6 +268,8 @@ class JsExchange implements Exchange, DeadlineItem {
       if (!this.sink.onBodyData(chunk)) this.socket.pause();
     } else {
       (this.pending ??= []).push(chunk);
+      this.parkedBytes += chunk.length;
+      if (this.parkedBytes >= PARKED_BODY_MAX_BYTES) this.pauseBody();
     }
     if (this.bodyRemaining === 0) {
       this.transport.sweeper.disarm(this);

@@ -83,5 +83,7 @@ export const enum Limit {
   DRAIN_TIMEOUT_MS = 5,
   DRAIN_MAX_BYTES = 6,
   MAX_CONNECTIONS = 7,
-  LENGTH = 8,
+  /** Native code reads into the body slab only while it has this much free. */
+  BODY_SLAB_MIN_FREE = 8,
+  LENGTH = 9,
 }

@@ -23,6 +23,7 @@ import {
   DRAIN_MAX_BYTES,
   DRAIN_TIMEOUT_MS,
   INLINE_BODY_MAX_BYTES,
+  PARKED_BODY_MAX_BYTES,
   PACKET_HEADER_BYTES,
   WRITE_HIGH_WATER_BYTES,
 } from '../protocol/limits';
@@ -51,6 +52,8 @@ class NativeExchange implements Exchange {
   private events: ExchangeEvents = NOOP_EVENTS;
   private sink: BodySink | null = null;
   private pending: Buffer[] | null = null;
+  /** Body bytes in `pending` that came after the exchange was handed over. */
+  private parkedBytes = 0;
   private bodyDone: boolean;
   /** Response bytes written in this turn and not yet handed to native code. */
   private out: Buffer[] = [];
@@ -99,7 +102,8 @@ class NativeExchange implements Exchange {
     this.sink = sink;
     const pending = this.pending;
     this.pending = null;
-    deliverPending(sink, pending, () => this.pauseBody());
+    this.parkedBytes = 0;
+    deliverPending(sink, pending, () => this.pauseBody(), () => this.resumeBody());
     if (this.bodyDone && !this.closed) sink.onBodyEnd();
   }
 
@@ -198,6 +202,8 @@ class NativeExchange implements Exchange {
       if (complete && this.sink !== null) this.sink.onBodyEnd();
     } else if (chunk.length > 0) {
       (this.pending ??= []).push(chunk);
+      this.parkedBytes += chunk.length;
+      if (this.parkedBytes >= PARKED_BODY_MAX_BYTES) this.pauseBody();
     }
   }
 
@@ -383,6 +389,7 @@ export class NativeTransport implements Transport {
     limits[Limit.DRAIN_TIMEOUT_MS] = DRAIN_TIMEOUT_MS;
     limits[Limit.DRAIN_MAX_BYTES] = DRAIN_MAX_BYTES;
     limits[Limit.MAX_CONNECTIONS] = options.maxConnections;
+    limits[Limit.BODY_SLAB_MIN_FREE] = BODY_SLAB_MIN_FREE_BYTES;
     const { parser } = options;
     io.ioInit(
       this.arena,
@@ -507,7 +514,8 @@ export class NativeTransport implements Transport {
         const slab = this.bodySlab!;
         const start = this.record[Rec.BODY_OFFSET];
         const end = start + a;
-        // Native code reads into this slab only while it has BODY_SLAB_MIN_FREE_BYTES free.
+        // Native code reads into this slab only while it has BODY_SLAB_MIN_FREE_BYTES free
+        // (given to it as Limit.BODY_SLAB_MIN_FREE).
         if (slab.length - end < BODY_SLAB_MIN_FREE_BYTES) this.newBodySlab();
         this.exchangeOf(index, gen)?.onBody(slab.subarray(start, end), b === 1);
         return;
