@@ -86,6 +86,14 @@ describe('--print-config', () => {
     }
   });
 
+  it('shows the sockets systemd activation brings when no --socket is given', () => {
+    const activation = { LISTEN_PID: String(process.pid), LISTEN_FDS: '2', LISTEN_FDNAMES: 'web:admin' };
+    const text = renderPrintConfig(resolveConfig(['app.js'], activation, '/srv'));
+    assert.match(text, /^socket +fd:\/\/3,fd:\/\/4 +env LISTEN_FDS$/m);
+    // Activation meant for another process (LISTEN_PID) brings none: --socket is required then.
+    assert.throws(() => resolveConfig(['app.js'], { ...activation, LISTEN_PID: '1' }, '/srv'), /--socket/);
+  });
+
   it('exits 0 with the table on stdout and warnings on stderr', () => {
     const outcome = loadConfig([...argv, '--ini', resolve(FIXTURES, 'uwsgi.ini')], { ...env, UWSGI_TS_NOPE: 'x' }, '/srv');
     assert.equal(outcome.action, 'exit');

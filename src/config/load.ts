@@ -166,8 +166,9 @@ export function resolveSettings(
   if (config !== undefined) values.config = config.file;
   const activation = parseActivation(env, pid);
   if (values.socket === undefined && activation.ok && activation.sockets.length > 0) {
-    // systemd socket activation brings the sockets (the master serves every activated one).
-    values.socket = [];
+    // systemd socket activation brings the sockets (the master serves every activated one);
+    // named as fd://N so that --print-config shows what will be served.
+    values.socket = activation.sockets.map((socket) => ({ kind: 'fd', fd: socket.fd }));
     sources.socket = 'env LISTEN_FDS';
   }
   checkRequired(values);
