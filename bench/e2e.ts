@@ -174,7 +174,7 @@ async function main(): Promise<void> {
   const nginxWorkers = arg('nginx-workers', 'auto');
   const uwsgiTsRoot = path.resolve(arg('uwsgi-ts', ROOT));
   const specs = allBackends(uwsgiTsRoot);
-  const wantedBackends = arg('backends', specs.map((s) => s.name).join(',')).split(',');
+  const wantedBackends = arg('backends', specs.filter((s) => !s.optional).map((s) => s.name).join(',')).split(',');
   const wantedCases = arg('cases', CASES.map((c) => c.name).join(',')).split(',');
   const chosen = specs.filter((s) => wantedBackends.includes(s.name));
   const cases = CASES.filter((c) => wantedCases.includes(c.name));

@@ -36,6 +36,8 @@ export interface Backend {
 export interface BackendSpec {
   name: string;
   description: string;
+  /** Run only when --backends names it (a variant measured on its own, not in every run). */
+  optional?: boolean;
   start(ctx: BenchContext): Promise<Backend>;
 }
 
@@ -71,10 +73,11 @@ function spawnLogged(ctx: BenchContext, name: string, command: string, args: str
   return { child, log };
 }
 
-async function waitReady(p: Spawned, socketPath: string, ready: RegExp): Promise<void> {
+/** Waits until `ready` shows in the server's log (its output unless it logs to a file) and its socket takes connections. */
+async function waitReady(p: Spawned, socketPath: string, ready: RegExp, log = p.log): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
-    const text = fs.existsSync(p.log) ? fs.readFileSync(p.log, 'utf8') : '';
+    const text = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
     if (ready.test(text) && (await canConnect(socketPath))) return;
     if (p.child.exitCode !== null || p.child.signalCode !== null) throw new Error(`exited at start-up:\n${text}`);
     if (Date.now() > deadline) throw new Error(`not ready within ${START_TIMEOUT_MS} ms:\n${text}`);
@@ -99,8 +102,8 @@ function stopper(child: ChildProcess, signal: NodeJS.Signals): () => Promise<voi
 }
 
 /** A master + workers server that nginx reaches with uwsgi_pass, once it is ready. */
-async function uwsgiProtocolBackend(ctx: BenchContext, p: Spawned, socketPath: string, ready: RegExp): Promise<Backend> {
-  await waitReady(p, socketPath, ready);
+async function uwsgiProtocolBackend(ctx: BenchContext, p: Spawned, socketPath: string, ready: RegExp, log?: string): Promise<Backend> {
+  await waitReady(p, socketPath, ready, log);
   const rootPid = p.child.pid!;
   return {
     location: `include ${ctx.uwsgiParams}; uwsgi_pass unix:${socketPath};`,
@@ -111,17 +114,21 @@ async function uwsgiProtocolBackend(ctx: BenchContext, p: Spawned, socketPath: s
   };
 }
 
-function uwsgiTs(name: string, description: string, app: string, io: 'native' | 'js' | null): BackendSpec {
+function uwsgiTs(name: string, description: string, app: string, io: 'native' | 'js' | null, requestLog = false): BackendSpec {
   return {
     name,
     description,
+    optional: requestLog,
     async start(ctx) {
       const socketPath = path.join(ctx.dir, `${name}.sock`);
-      // No request log, as uWSGI runs here with --disable-logging and node:http logs nothing.
-      const args = [path.join(ctx.uwsgiTsRoot, 'bin', 'uwsgi-ts.js'), '--socket', socketPath, '--workers', '1', '--disable-logging'];
+      const args = [path.join(ctx.uwsgiTsRoot, 'bin', 'uwsgi-ts.js'), '--socket', socketPath, '--workers', '1'];
+      // By default no request log, as uWSGI runs here with --disable-logging and node:http
+      // logs nothing; the -logged variants write it to a file, as uwsgi-c-logged does.
+      const logFile = requestLog ? path.join(ctx.dir, `${name}-requests.log`) : undefined;
+      args.push(...(logFile ? ['--logto', logFile] : ['--disable-logging']));
       if (io !== null) args.push('--io', io);
       args.push(path.join(ctx.root, 'bench', 'apps', app));
-      return uwsgiProtocolBackend(ctx, spawnLogged(ctx, name, process.execPath, args), socketPath, /worker_ready/);
+      return uwsgiProtocolBackend(ctx, spawnLogged(ctx, name, process.execPath, args), socketPath, /worker_ready/, logFile);
     },
   };
 }
@@ -153,25 +160,29 @@ function nodeHttp(name: string, description: string, app: string): BackendSpec {
   };
 }
 
-const uwsgiC: BackendSpec = {
-  name: 'uwsgi-c',
-  description: 'uWSGI 2.0 (C) + Python WSGI hello, uwsgi_pass',
-  async start(ctx) {
-    const socketPath = path.join(ctx.dir, 'uwsgi-c.sock');
-    const p = spawnLogged(ctx, 'uwsgi-c', 'uwsgi', [
-      '--plugin', 'python3',
-      '--master',
-      '--processes', '1',
-      '--socket', socketPath,
-      '--listen', '1024',
-      '--wsgi-file', path.join(ctx.root, 'bench', 'apps', 'hello.py'),
-      '--disable-logging',
-      '--die-on-term',
-      '--need-app',
-    ]);
-    return uwsgiProtocolBackend(ctx, p, socketPath, /spawned uWSGI worker 1/);
-  },
-};
+function uwsgiC(name: string, description: string, requestLog: boolean): BackendSpec {
+  return {
+    name,
+    description,
+    optional: requestLog,
+    async start(ctx) {
+      const socketPath = path.join(ctx.dir, `${name}.sock`);
+      const logFile = requestLog ? path.join(ctx.dir, `${name}-requests.log`) : undefined;
+      const p = spawnLogged(ctx, name, 'uwsgi', [
+        '--plugin', 'python3',
+        '--master',
+        '--processes', '1',
+        '--socket', socketPath,
+        '--listen', '1024',
+        '--wsgi-file', path.join(ctx.root, 'bench', 'apps', 'hello.py'),
+        ...(logFile ? ['--logto', logFile] : ['--disable-logging']),
+        '--die-on-term',
+        '--need-app',
+      ]);
+      return uwsgiProtocolBackend(ctx, p, socketPath, /spawned uWSGI worker 1/, logFile);
+    },
+  };
+}
 
 const nginxReturn: BackendSpec = {
   name: 'nginx-return',
@@ -200,6 +211,7 @@ export function allBackends(uwsgiTsRoot: string): BackendSpec[] {
       uwsgiTs('uwsgi-ts-native', 'uwsgi-ts, native connection path (--io native), uwsgi handler app', 'hello-uwsgi.js', 'native'),
       uwsgiTs('uwsgi-ts-js', 'uwsgi-ts, JS path (--io js), uwsgi handler app', 'hello-uwsgi.js', 'js'),
       uwsgiTs('uwsgi-ts-listener', 'uwsgi-ts, native connection path, plain (req, res) app', 'hello.js', 'native'),
+      uwsgiTs('uwsgi-ts-logged', 'uwsgi-ts-native with its request log on, to a file (--logto)', 'hello-uwsgi.js', 'native', true),
     );
   } else {
     list.push(uwsgiTs('uwsgi-ts-js', 'uwsgi-ts, JS path, plain (req, res) app', 'hello.js', null));
@@ -208,7 +220,8 @@ export function allBackends(uwsgiTsRoot: string): BackendSpec[] {
     uwsgiTs('uwsgi-ts-express', `uwsgi-ts${io ? ' (default I/O path)' : ''}, Express app`, 'express-hello.js', null),
     nodeHttp('node-http', 'node:http, plain (req, res) app, proxy_pass + upstream keepalive', 'hello.js'),
     nodeHttp('node-http-express', 'node:http, Express app, proxy_pass + upstream keepalive', 'express-hello.js'),
-    uwsgiC,
+    uwsgiC('uwsgi-c', 'uWSGI 2.0 (C) + Python WSGI hello, uwsgi_pass', false),
+    uwsgiC('uwsgi-c-logged', 'uwsgi-c with its request log on, to a file (--logto)', true),
     nginxReturn,
   );
   return list;
