@@ -114,6 +114,17 @@ async function uwsgiProtocolBackend(ctx: BenchContext, p: Spawned, socketPath: s
   };
 }
 
+/**
+ * The request-log flags, which uwsgi-ts and uWSGI spell alike: by default none
+ * (--disable-logging: node:http logs nothing), else --logto a file, whose path comes back
+ * too because start-up lines then go there instead of to the output.
+ */
+function requestLogging(ctx: BenchContext, name: string, on: boolean): { args: string[]; logFile?: string } {
+  if (!on) return { args: ['--disable-logging'] };
+  const logFile = path.join(ctx.dir, `${name}-requests.log`);
+  return { args: ['--logto', logFile], logFile };
+}
+
 function uwsgiTs(name: string, description: string, app: string, io: 'native' | 'js' | null, requestLog = false): BackendSpec {
   return {
     name,
@@ -121,14 +132,11 @@ function uwsgiTs(name: string, description: string, app: string, io: 'native' | 
     optional: requestLog,
     async start(ctx) {
       const socketPath = path.join(ctx.dir, `${name}.sock`);
-      const args = [path.join(ctx.uwsgiTsRoot, 'bin', 'uwsgi-ts.js'), '--socket', socketPath, '--workers', '1'];
-      // By default no request log, as uWSGI runs here with --disable-logging and node:http
-      // logs nothing; the -logged variants write it to a file, as uwsgi-c-logged does.
-      const logFile = requestLog ? path.join(ctx.dir, `${name}-requests.log`) : undefined;
-      args.push(...(logFile ? ['--logto', logFile] : ['--disable-logging']));
+      const logging = requestLogging(ctx, name, requestLog);
+      const args = [path.join(ctx.uwsgiTsRoot, 'bin', 'uwsgi-ts.js'), '--socket', socketPath, '--workers', '1', ...logging.args];
       if (io !== null) args.push('--io', io);
       args.push(path.join(ctx.root, 'bench', 'apps', app));
-      return uwsgiProtocolBackend(ctx, spawnLogged(ctx, name, process.execPath, args), socketPath, /worker_ready/, logFile);
+      return uwsgiProtocolBackend(ctx, spawnLogged(ctx, name, process.execPath, args), socketPath, /worker_ready/, logging.logFile);
     },
   };
 }
@@ -167,7 +175,7 @@ function uwsgiC(name: string, description: string, requestLog: boolean): Backend
     optional: requestLog,
     async start(ctx) {
       const socketPath = path.join(ctx.dir, `${name}.sock`);
-      const logFile = requestLog ? path.join(ctx.dir, `${name}-requests.log`) : undefined;
+      const logging = requestLogging(ctx, name, requestLog);
       const p = spawnLogged(ctx, name, 'uwsgi', [
         '--plugin', 'python3',
         '--master',
@@ -175,11 +183,11 @@ function uwsgiC(name: string, description: string, requestLog: boolean): Backend
         '--socket', socketPath,
         '--listen', '1024',
         '--wsgi-file', path.join(ctx.root, 'bench', 'apps', 'hello.py'),
-        ...(logFile ? ['--logto', logFile] : ['--disable-logging']),
+        ...logging.args,
         '--die-on-term',
         '--need-app',
       ]);
-      return uwsgiProtocolBackend(ctx, p, socketPath, /spawned uWSGI worker 1/, logFile);
+      return uwsgiProtocolBackend(ctx, p, socketPath, /spawned uWSGI worker 1/, logging.logFile);
     },
   };
 }
