@@ -21,7 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { allBackends, type Backend, type BackendSpec } from './e2e/backends';
 import { findNginx, freePort, startNginx, type RunningNginx } from './e2e/nginx';
-import { cpuSeconds, processTree, readRssBytes } from './e2e/proc';
+import { cpuSeconds, processTree, readRss } from './e2e/proc';
 import { caseTable, summarize, targets, targetTable, type Sample } from './e2e/report';
 import { runWrk } from './e2e/wrk';
 
@@ -63,13 +63,20 @@ function machine(): string[] {
   ];
 }
 
-/** Largest summed RSS of the serving processes, sampled until stopped. */
-function rssSampler(backend: Backend): { stop(): number | null } {
+/** Largest summed RSS of the serving processes, sampled until stopped, and how much of
+ * that sample was file-backed; MiB. */
+function rssSampler(backend: Backend): { stop(): { total: number; file: number } | null } {
   if (backend.rootPid === null) return { stop: () => null };
-  let max = 0;
+  let max = { total: 0, file: 0 };
   const sample = () => {
-    const total = backend.workerPids().reduce((sum, pid) => sum + readRssBytes(pid), 0);
-    if (total > max) max = total;
+    const now = backend.workerPids().reduce(
+      (sum, pid) => {
+        const rss = readRss(pid);
+        return { total: sum.total + rss.total, file: sum.file + rss.file };
+      },
+      { total: 0, file: 0 },
+    );
+    if (now.total > max.total) max = now;
   };
   sample();
   const timer = setInterval(sample, RSS_SAMPLE_MS);
@@ -77,7 +84,7 @@ function rssSampler(backend: Backend): { stop(): number | null } {
     stop() {
       clearInterval(timer);
       sample();
-      return max / 2 ** 20;
+      return { total: max.total / 2 ** 20, file: max.file / 2 ** 20 };
     },
   };
 }
@@ -100,7 +107,7 @@ async function measure(
   const nginx0 = cpuSeconds(nginxPids);
   const rss = rssSampler(backend);
   const r = await runWrk({ ...wrk, seconds: o.duration });
-  const workerRssMiB = rss.stop();
+  const workerRss = rss.stop();
   const cpu = cpuSeconds(backendPids) - cpu0;
   const nginxCpu = cpuSeconds(nginxPids) - nginx0;
   const requests = Math.max(r.requests, 1);
@@ -116,7 +123,8 @@ async function measure(
     cpuUsPerReq: backend.rootPid === null ? null : (cpu / requests) * 1e6,
     cpuPercent: backend.rootPid === null ? null : (cpu / r.seconds) * 100,
     nginxCpuUsPerReq: (nginxCpu / requests) * 1e6,
-    workerRssMiB,
+    workerRssMiB: workerRss?.total ?? null,
+    workerRssFileMiB: workerRss?.file ?? null,
   };
 }
 

@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { parseWrk, wrkArgs } from '../bench/e2e/wrk';
-import { parseRssBytes, parseStat, processTree, cpuSeconds } from '../bench/e2e/proc';
-import { median, summarize, targets, targetTable, type Sample } from '../bench/e2e/report';
+import { parseRss, parseStat, processTree, cpuSeconds } from '../bench/e2e/proc';
+import { caseTable, median, summarize, targets, targetTable, type Sample } from '../bench/e2e/report';
 import { nginxConf } from '../bench/e2e/nginx';
 
 const WRK_OUTPUT = `Running 1s test @ http://127.0.0.1:18777/
@@ -41,8 +41,11 @@ test('wrk: requests, req/s, p50/p99 in ms whatever the unit, and every failure c
 test('/proc: stat fields counted from the last parenthesis; RSS in bytes; this process is in its own tree', () => {
   const stat = '4242 (node (worker) 1) S 17 4242 4242 0 -1 4194560 1 0 0 0 250 31 0 0 20 0 11 0 100 1 1';
   assert.deepEqual(parseStat(stat), { pid: 4242, ppid: 17, cpuTicks: 281 });
-  assert.equal(parseRssBytes('Name:\tnode\nVmRSS:\t   51200 kB\nVmSwap:\t0 kB\n'), 51200 * 1024);
-  assert.equal(parseRssBytes('Name:\tzombie\n'), 0);
+  assert.deepEqual(parseRss('Name:\tnode\nVmRSS:\t   51200 kB\nRssAnon:\t   12288 kB\nRssFile:\t   38912 kB\nVmSwap:\t0 kB\n'), {
+    total: 51200 * 1024,
+    file: 38912 * 1024,
+  });
+  assert.deepEqual(parseRss('Name:\tzombie\n'), { total: 0, file: 0 });
   assert.ok(processTree(process.pid).includes(process.pid));
   assert.ok(cpuSeconds([process.pid]) > 0);
 });
@@ -51,6 +54,7 @@ function sample(backend: string, benchCase: string, round: number, reqPerSec: nu
   return {
     backend, benchCase, round, reqPerSec, p50Ms: 1, p99Ms: 2, errors: 0, requests: reqPerSec * 5,
     cpuUsPerReq, cpuPercent: cpuUsPerReq === null ? null : 50, nginxCpuUsPerReq: 30, workerRssMiB: rss,
+    workerRssFileMiB: rss === null ? null : rss / 2,
   };
 }
 
@@ -67,6 +71,8 @@ test('medians per backend and case; ratios against the targets say met or NO, an
   assert.equal(native.reqPerSec, 21000);
   assert.equal(native.reqPerSecMin, 20000);
   assert.equal(native.cpuUsPerReq, 15);
+  assert.equal(native.workerRssFileMiB, 20);
+  assert.match(caseTable(summaries, 'hello', ['uwsgi-ts-native', 'uwsgi-c', 'node-http']), /^\| uwsgi-ts-native \| 21000 \| 20000–22000 \| .* \| 40\.0 \| 20\.0 \| 0 \|$/m);
   const list = targets(summaries, 'uwsgi-ts-native');
   const cpu = list.find((t) => t.what.includes('backend CPU/req ÷ uwsgi-c'))!;
   assert.equal(cpu.ratio, 0.75);

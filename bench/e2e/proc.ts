@@ -35,17 +35,28 @@ export function readStat(pid: number): ProcStat | null {
   }
 }
 
-/** VmRSS from /proc/PID/status, in bytes. */
-export function parseRssBytes(status: string): number {
-  const m = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+/** Resident memory in bytes: all of it (VmRSS) and the file-backed part (RssFile: the
+ * node binary's and libraries' pages, shared with other processes running them). */
+export interface RssBytes {
+  total: number;
+  file: number;
+}
+
+function statusKiB(status: string, field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);
   return m ? Number(m[1]) * 1024 : 0;
 }
 
-export function readRssBytes(pid: number): number {
+/** VmRSS and RssFile from /proc/PID/status. */
+export function parseRss(status: string): RssBytes {
+  return { total: statusKiB(status, 'VmRSS'), file: statusKiB(status, 'RssFile') };
+}
+
+export function readRss(pid: number): RssBytes {
   try {
-    return parseRssBytes(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return parseRss(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   } catch {
-    return 0;
+    return { total: 0, file: 0 };
   }
 }
 

@@ -19,6 +19,8 @@ export interface Sample {
   nginxCpuUsPerReq: number;
   /** Largest RSS of the serving process(es) sampled during the window, MiB; null for nginx alone. */
   workerRssMiB: number | null;
+  /** How much of that sample was file-backed (the node binary's, the libraries' pages), MiB. */
+  workerRssFileMiB: number | null;
 }
 
 export interface Summary {
@@ -34,6 +36,7 @@ export interface Summary {
   cpuPercent: number | null;
   nginxCpuUsPerReq: number;
   workerRssMiB: number | null;
+  workerRssFileMiB: number | null;
   errors: number;
 }
 
@@ -70,6 +73,7 @@ export function summarize(samples: readonly Sample[]): Summary[] {
     cpuPercent: medianOrNull(list.map((s) => s.cpuPercent)),
     nginxCpuUsPerReq: median(list.map((s) => s.nginxCpuUsPerReq)),
     workerRssMiB: medianOrNull(list.map((s) => s.workerRssMiB)),
+    workerRssFileMiB: medianOrNull(list.map((s) => s.workerRssFileMiB)),
     errors: list.reduce((sum, s) => sum + s.errors, 0),
   }));
 }
@@ -81,14 +85,14 @@ export function caseTable(summaries: readonly Summary[], benchCase: string, orde
     .filter((s) => s.benchCase === benchCase)
     .sort((a, b) => order.indexOf(a.backend) - order.indexOf(b.backend));
   const lines = [
-    '| backend | req/s (median) | req/s min–max | p50 ms | p99 ms | backend CPU µs/req | backend CPU % | nginx CPU µs/req | worker RSS MiB | errors |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| backend | req/s (median) | req/s min–max | p50 ms | p99 ms | backend CPU µs/req | backend CPU % | nginx CPU µs/req | worker RSS MiB | of it file-backed | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const s of rows) {
     lines.push(
       `| ${s.backend} | ${Math.round(s.reqPerSec)} | ${Math.round(s.reqPerSecMin)}–${Math.round(s.reqPerSecMax)} | ` +
         `${num(s.p50Ms, 2)} | ${num(s.p99Ms, 2)} | ${num(s.cpuUsPerReq, 1)} | ${num(s.cpuPercent, 0)} | ` +
-        `${num(s.nginxCpuUsPerReq, 1)} | ${num(s.workerRssMiB, 1)} | ${s.errors} |`,
+        `${num(s.nginxCpuUsPerReq, 1)} | ${num(s.workerRssMiB, 1)} | ${num(s.workerRssFileMiB, 1)} | ${s.errors} |`,
     );
   }
   return lines.join('\n');
