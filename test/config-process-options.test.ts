@@ -36,7 +36,8 @@ describe('process options', () => {
   it('under systemd socket activation (LISTEN_PID = this process) --socket may be left out', () => {
     const activation = { LISTEN_PID: String(process.pid), LISTEN_FDS: '1' };
     const resolved = resolveConfig(['app.js'], activation, CWD);
-    assert.deepEqual(resolved.config.socket, []);
+    // The activated fds, named as fd://N (what --print-config shows; served as before).
+    assert.deepEqual(resolved.config.socket, [{ kind: 'fd', fd: 3 }]);
     assert.equal(resolved.sources.socket, 'env LISTEN_FDS');
     assert.deepEqual(resolveConfig(BASE, activation, CWD).config.socket, [{ kind: 'unix', path: '/run/app.sock' }]);
     for (const env of [{ ...activation, LISTEN_PID: String(process.pid + 1) }, { ...activation, LISTEN_FDS: '0' }, {}]) {
