@@ -133,7 +133,8 @@ describe('a uwsgi handler (exports.uwsgi)', () => {
       assert.equal(missing.status, 404);
       const failed = await httpRequest(`${url}/throw`);
       assert.equal(failed.status, 500);
-      assert.match(server.output(), /app_error.*uwsgi handler error/);
+      // The worker's log line travels its own pipe: it may land after the response.
+      await server.waitForOutput(/app_error.*uwsgi handler error/);
     }));
 
   test('request bodies read whole or streamed, responses streamed', () =>

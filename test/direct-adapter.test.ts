@@ -66,6 +66,8 @@ test('a head with obs-text (latin1) bytes is not re-encoded as UTF-8 with the bo
   // The FakeExchange output is latin1 of the bytes written: é in the head is one byte,
   // é in the body two (UTF-8).
   assert.equal(out, 'HTTP/1.1 200 OK\r\nx-l: caf\u00e9\r\nContent-Length: 2\r\n\r\n\u00c3\u00a9');
+  const reason = await serve(() => ({ statusText: 'Caf\u00e9', body: '\u00e9' }));
+  assert.equal(reason.out, 'HTTP/1.1 200 Caf\u00e9\r\nContent-Length: 2\r\n\r\n\u00c3\u00a9', 'nor is one in the reason phrase');
 });
 
 test('an async handler, and an async iterable body streamed with no Content-Length', async () => {

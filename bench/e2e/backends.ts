@@ -125,7 +125,15 @@ function requestLogging(ctx: BenchContext, name: string, on: boolean): { args: s
   return { args: ['--logto', logFile], logFile };
 }
 
-function uwsgiTs(name: string, description: string, app: string, io: 'native' | 'js' | null, requestLog = false): BackendSpec {
+/** A server nginx reaches with uwsgi_pass, started by `spawnServer` on its socket with
+ * the request-log flags; ready once `ready` shows in its log. */
+function uwsgiProtocolSpec(
+  name: string,
+  description: string,
+  requestLog: boolean,
+  ready: RegExp,
+  spawnServer: (ctx: BenchContext, socketPath: string, logArgs: string[]) => Spawned,
+): BackendSpec {
   return {
     name,
     description,
@@ -133,12 +141,18 @@ function uwsgiTs(name: string, description: string, app: string, io: 'native' | 
     async start(ctx) {
       const socketPath = path.join(ctx.dir, `${name}.sock`);
       const logging = requestLogging(ctx, name, requestLog);
-      const args = [path.join(ctx.uwsgiTsRoot, 'bin', 'uwsgi-ts.js'), '--socket', socketPath, '--workers', '1', ...logging.args];
-      if (io !== null) args.push('--io', io);
-      args.push(path.join(ctx.root, 'bench', 'apps', app));
-      return uwsgiProtocolBackend(ctx, spawnLogged(ctx, name, process.execPath, args), socketPath, /worker_ready/, logging.logFile);
+      return uwsgiProtocolBackend(ctx, spawnServer(ctx, socketPath, logging.args), socketPath, ready, logging.logFile);
     },
   };
+}
+
+function uwsgiTs(name: string, description: string, app: string, io: 'native' | 'js' | null, requestLog = false): BackendSpec {
+  return uwsgiProtocolSpec(name, description, requestLog, /worker_ready/, (ctx, socketPath, logArgs) => {
+    const args = [path.join(ctx.uwsgiTsRoot, 'bin', 'uwsgi-ts.js'), '--socket', socketPath, '--workers', '1', ...logArgs];
+    if (io !== null) args.push('--io', io);
+    args.push(path.join(ctx.root, 'bench', 'apps', app));
+    return spawnLogged(ctx, name, process.execPath, args);
+  });
 }
 
 function nodeHttp(name: string, description: string, app: string): BackendSpec {
@@ -169,27 +183,19 @@ function nodeHttp(name: string, description: string, app: string): BackendSpec {
 }
 
 function uwsgiC(name: string, description: string, requestLog: boolean): BackendSpec {
-  return {
-    name,
-    description,
-    optional: requestLog,
-    async start(ctx) {
-      const socketPath = path.join(ctx.dir, `${name}.sock`);
-      const logging = requestLogging(ctx, name, requestLog);
-      const p = spawnLogged(ctx, name, 'uwsgi', [
-        '--plugin', 'python3',
-        '--master',
-        '--processes', '1',
-        '--socket', socketPath,
-        '--listen', '1024',
-        '--wsgi-file', path.join(ctx.root, 'bench', 'apps', 'hello.py'),
-        ...logging.args,
-        '--die-on-term',
-        '--need-app',
-      ]);
-      return uwsgiProtocolBackend(ctx, p, socketPath, /spawned uWSGI worker 1/, logging.logFile);
-    },
-  };
+  return uwsgiProtocolSpec(name, description, requestLog, /spawned uWSGI worker 1/, (ctx, socketPath, logArgs) =>
+    spawnLogged(ctx, name, 'uwsgi', [
+      '--plugin', 'python3',
+      '--master',
+      '--processes', '1',
+      '--socket', socketPath,
+      '--listen', '1024',
+      '--wsgi-file', path.join(ctx.root, 'bench', 'apps', 'hello.py'),
+      ...logArgs,
+      '--die-on-term',
+      '--need-app',
+    ]),
+  );
 }
 
 const nginxReturn: BackendSpec = {

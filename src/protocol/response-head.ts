@@ -70,17 +70,14 @@ const standardStatusLines: (string | undefined)[] = [];
 
 /** The status line; throws a ResponseHeadError for a bad status or reason phrase. */
 export function statusLine(status: number, reason: string | undefined): string {
-  if (!reason && isValidStatus(status)) {
-    return (standardStatusLines[status] ??= `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n`);
-  }
   if (!isValidStatus(status)) {
     throw new ResponseHeadError('UWSGI_TS_INVALID_STATUS', `invalid status code ${String(status)} (allowed: integers 100-599)`);
   }
-  const phrase = reason || reasonPhrase(status);
-  if (!isValidHeaderValue(phrase)) {
+  if (!reason) return (standardStatusLines[status] ??= `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n`);
+  if (!isValidHeaderValue(reason)) {
     throw new ResponseHeadError('UWSGI_TS_INVALID_HEADER', 'invalid character in the reason phrase');
   }
-  return `HTTP/1.1 ${status} ${phrase}\r\n`;
+  return `HTTP/1.1 ${status} ${reason}\r\n`;
 }
 
 /** One `name: value` line, or '' for a header the server owns (hop-by-hop headers and

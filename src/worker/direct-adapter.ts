@@ -282,8 +282,9 @@ export function writeDirectResponse(exchange: Exchange, request: DirectRequest, 
   if (typeof body === 'string') {
     const head = start + endOfHead(Buffer.byteLength(body));
     // One string, one write: the common case. A head with obs-text (latin1) bytes must not
-    // be re-encoded as UTF-8 with the body.
-    if (isAsciiOnly(head)) {
+    // be re-encoded as UTF-8 with the body; only the app's header lines and reason phrase
+    // can carry any (standard status lines and the Content-Length line are ASCII).
+    if (isAsciiOnly(lines) && (response.statusText === undefined || isAsciiOnly(response.statusText))) {
       exchange.finish(head + body, undefined);
     } else {
       exchange.write(head, 'latin1');

@@ -39,8 +39,13 @@ const NOOP_EVENTS: ExchangeEvents = { onDrain() {}, onAbort() {}, onClose() {} }
 
 
 /** Encodings ioWrite encodes natively (utf8 is also what an absent encoding means). */
+function isLatin1(encoding: BufferEncoding | undefined): boolean {
+  return encoding === 'latin1' || encoding === 'binary';
+}
+
+/** Encodings ioWrite encodes natively (UTF-8, or latin1 with its flag). */
 function isNativeEncoding(encoding: BufferEncoding | undefined): boolean {
-  return encoding === undefined || encoding === 'utf8' || encoding === 'utf-8' || encoding === 'latin1' || encoding === 'binary';
+  return encoding === undefined || encoding === 'utf8' || encoding === 'utf-8' || isLatin1(encoding);
 }
 
 function runCallbacks(callbacks: WriteCallback[], err: Error | null): void {
@@ -132,7 +137,7 @@ class NativeExchange implements Exchange {
     if (typeof chunk === 'string' && this.out.length === 0 && this.outString === null && isNativeEncoding(encoding)) {
       if (chunk.length > 0) {
         this.outString = chunk;
-        this.outLatin1 = encoding === 'latin1' || encoding === 'binary';
+        this.outLatin1 = isLatin1(encoding);
         // Code units: a lower bound of the bytes, good enough for back-pressure.
         this.outBytes += chunk.length;
       }
@@ -173,7 +178,7 @@ class NativeExchange implements Exchange {
     this.sink = null;
     this.flushScheduled = false;
     if (this.aborted || this.closed) return;
-    this.handOver(chunk, encoding === 'latin1' || encoding === 'binary', true, null);
+    this.handOver(chunk, isLatin1(encoding), true, null);
   }
 
   destroy(_reason: string): void {
