@@ -33,6 +33,18 @@ async function scrape(base: string): Promise<Sample[]> {
   return parseMetrics(r.body.toString());
 }
 
+/** Scrapes until `settled` holds or about 5 s passed, and returns the last scrape. A request
+ * is counted when the worker's side of its connection closes, which can come after the
+ * client has read the whole response. */
+async function scrapeWhen(base: string, settled: (m: Sample[]) => boolean): Promise<Sample[]> {
+  let m = await scrape(base);
+  for (let i = 0; i < 100 && !settled(m); i++) {
+    await new Promise((res) => setTimeout(res, 50));
+    m = await scrape(base);
+  }
+  return m;
+}
+
 function workerPids(server: ServerProcess): number[] {
   return [...server.output().matchAll(/worker_ready slot=\d+ pid=(\d+)/g)].map((m) => Number(m[1]));
 }
@@ -61,7 +73,7 @@ test('a scrape after a known sequence of requests gives exact counts, bytes and 
     assert.equal(overrun.data.length, 0);
     await rawExchange(server.socketPath, packet(nginxVars('GET', '/hello'), '', { modifier1: 9 }));
 
-    const m = await scrape(base);
+    const m = await scrapeWhen(base, (m) => total(m, 'uwsgi_ts_requests_total') >= 10 && total(m, 'uwsgi_ts_malformed_packets_total') >= 2);
     const count = (method: string, code: string) => total(m, 'uwsgi_ts_requests_total', { method, code });
     assert.equal(count('GET', '200'), 5);
     assert.equal(count('POST', '503'), 1);
@@ -296,12 +308,11 @@ test('supervisor events in the series: a request past --harakiri, a rolling relo
   try {
     const r = await rawExchange(server.socketPath, packet(nginxVars('GET', '/hang?x=1')), { timeoutMs: 10_000 });
     assert.match(r.data.toString('latin1'), /^HTTP\/1\.1 504 /);
-    let afterHarakiri = await scrape(base);
-    // The worker reports the event over IPC; the master counts it.
-    for (let i = 0; i < 100 && total(afterHarakiri, 'uwsgi_ts_harakiri_total', { kind: 'request' }) < 1; i++) {
-      await new Promise((res) => setTimeout(res, 50));
-      afterHarakiri = await scrape(base);
-    }
+    // The worker reports the harakiri over IPC; the 504 is counted when the connection closes.
+    const afterHarakiri = await scrapeWhen(
+      base,
+      (m) => total(m, 'uwsgi_ts_harakiri_total', { kind: 'request' }) >= 1 && total(m, 'uwsgi_ts_requests_total', { code: '504' }) >= 1,
+    );
     assert.equal(total(afterHarakiri, 'uwsgi_ts_harakiri_total', { kind: 'request' }), 1);
     assert.equal(total(afterHarakiri, 'uwsgi_ts_harakiri_total', { kind: 'loop' }), 0);
     assert.equal(total(afterHarakiri, 'uwsgi_ts_requests_total', { code: '504' }), 1);
