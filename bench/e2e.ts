@@ -24,6 +24,7 @@ import { findNginx, freePort, startNginx, type RunningNginx } from './e2e/nginx'
 import { cpuSeconds, processTree, readRss } from './e2e/proc';
 import { caseTable, summarize, targets, targetTable, type Sample } from './e2e/report';
 import { runWrk } from './e2e/wrk';
+import { hostLines } from './host';
 
 /** dist/bench/e2e.js → the package root is two levels up. */
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -54,13 +55,7 @@ function version(command: string, args: string[]): string {
 }
 
 function machine(): string[] {
-  const cpu = os.cpus()[0]?.model ?? 'unknown';
-  return [
-    `- date: ${new Date().toISOString()}`,
-    `- machine: ${os.cpus().length} CPUs (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, kernel ${os.release()}`,
-    `- load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (the machine is shared)`,
-    `- node ${process.version}; ${version('nginx', ['-v'])}; uWSGI ${version('uwsgi', ['--version'])}; ${version('wrk', ['-v'])}`,
-  ];
+  return [...hostLines(), `- node ${process.version}; ${version('nginx', ['-v'])}; uWSGI ${version('uwsgi', ['--version'])}; ${version('wrk', ['-v'])}`];
 }
 
 /** Largest summed RSS of the serving processes, sampled until stopped, and how much of

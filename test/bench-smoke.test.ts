@@ -1,7 +1,8 @@
 /**
- * The end-to-end benchmark runs: one short round of the hello case for the JS path and
+ * The benchmarks run. End to end: one short round of the hello case for the JS path and
  * nginx alone, through the real harness (nginx, wrk, /proc), and its report has every row
  * with numbers and no errors. Needs wrk (Debian package), like the benchmark itself.
+ * Scrape latency: one round of two scrapes per endpoint and phase, every row filled.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -29,4 +30,28 @@ test('bench:e2e produces a report: req/s, latency, CPU per request and RSS for e
   assert.ok(ceiling && Number(ceiling[2]) > 0 && ceiling[6] === '–', r.stdout);
   assert.match(r.stdout, /^- machine: \d+ CPUs/m);
   assert.match(r.stdout, /### Targets/);
+});
+
+test('bench:metrics produces a report: scrape latency per endpoint, idle and under load', () => {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'bench', 'metrics.bench.js'), '--rounds', '1', '--scrapes', '2'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  for (const endpoint of ['/metrics', '/stats', '/healthz']) {
+    for (const phase of ['idle', 'load']) {
+      // | endpoint | phase | scrapes | median ms | p90 ms | max ms | every worker up |
+      const cells = r.stdout
+        .split('\n')
+        .find((l) => l.startsWith(`| ${endpoint} | ${phase} |`))
+        ?.split('|')
+        .map((c) => c.trim());
+      assert.ok(cells, `no ${endpoint} ${phase} row in:\n${r.stdout}`);
+      assert.equal(cells[3], '2');
+      assert.ok(Number(cells[4]) > 0 && Number(cells[6]) >= Number(cells[4]), `${endpoint} ${phase}: ${cells.join(' | ')}`);
+      if (endpoint === '/metrics') assert.match(cells[7]!, /^\d\/2$/);
+    }
+  }
+  assert.match(r.stdout, /^- load: median \d+ req\/s/m);
+  assert.match(r.stdout, /^Target: \/metrics median under load/m);
 });
