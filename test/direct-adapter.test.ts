@@ -234,6 +234,44 @@ test('for await (const chunk of request): chunks in order, back-pressure past th
   assert.match(ex.output(), /\r\n\r\n3$/);
 });
 
+test('a result\'s value is released once the next result is asked for; the chunks themselves stay intact', async () => {
+  const ex = new FakeExchange('POST', '/', '6');
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const seen: { first?: IteratorResult<Buffer>; firstAfterNext?: unknown; second?: IteratorResult<Buffer>; last?: IteratorResult<Buffer> } = {};
+  serveDirect(
+    async (request) => {
+      const body = request[Symbol.asyncIterator]();
+      await gate; // 'abc' is queued by then: the first result comes from the queue
+      const first = await body.next();
+      const firstChunk = first.value as Buffer;
+      const next = body.next(); // 'def' has not arrived: this one waits
+      seen.first = first;
+      seen.firstAfterNext = first.value;
+      const second = await next;
+      const secondChunk = second.value as Buffer;
+      seen.second = second;
+      seen.last = await body.next();
+      return { body: `${firstChunk.toString()}${secondChunk.toString()}` };
+    },
+    ex,
+    fakeLog(),
+  );
+  await tick();
+  ex.sink!.onBodyData(Buffer.from('abc'));
+  release();
+  await tick();
+  assert.equal(seen.firstAfterNext, undefined, 'asking for the next result released the previous one');
+  ex.sink!.onBodyData(Buffer.from('def'));
+  ex.sink!.onBodyEnd();
+  await tick();
+  assert.equal(seen.first!.done, false);
+  assert.equal(seen.second!.done, false);
+  assert.equal(seen.second!.value, undefined, 'the last chunk\'s result is released by the call that ends the loop');
+  assert.deepEqual(seen.last, { value: undefined, done: true });
+  assert.match(ex.output(), /\r\n\r\nabcdef$/, 'the chunks taken out of the results are intact');
+});
+
 test('iterating a body that fails rejects the loop with the transport error', async () => {
   const ex = new FakeExchange('POST', '/', '10');
   let caught: unknown = null;
