@@ -24,6 +24,7 @@ import { findNginx, freePort, startNginx, type RunningNginx } from './e2e/nginx'
 import { cpuSeconds, processTree, readRss } from './e2e/proc';
 import { caseTable, summarize, targets, targetTable, type Sample } from './e2e/report';
 import { runWrk } from './e2e/wrk';
+import { arg } from './args';
 import { hostLines } from './host';
 
 /** dist/bench/e2e.js → the package root is two levels up. */
@@ -42,11 +43,6 @@ const CASES: BenchCase[] = [
   { name: 'post-1m', path: '/', script: path.join(ROOT, 'bench', 'apps', 'post-1m.lua') },
 ];
 
-function arg(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 && at + 1 < process.argv.length ? process.argv[at + 1] : fallback;
-}
-
 function version(command: string, args: string[]): string {
   // nginx -v writes to stderr, wrk -v exits 1: take whatever it printed.
   const r = spawnSync(command, args, { encoding: 'utf8' });
@@ -55,7 +51,7 @@ function version(command: string, args: string[]): string {
 }
 
 function machine(): string[] {
-  return [...hostLines(), `- node ${process.version}; ${version('nginx', ['-v'])}; uWSGI ${version('uwsgi', ['--version'])}; ${version('wrk', ['-v'])}`];
+  return hostLines([version('nginx', ['-v']), `uWSGI ${version('uwsgi', ['--version'])}`, version('wrk', ['-v'])]);
 }
 
 /** Largest summed RSS of the serving processes, sampled until stopped, and how much of

@@ -15,28 +15,27 @@
  * percentiles and maxima over all rounds, and how many /metrics scrapes had every worker
  * answer in time (uwsgi_ts_worker_up).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '../test/helpers/nginx';
+import { startServer } from '../test/helpers/server';
 import { httpRequest } from '../test/helpers/http';
 import { parseMetrics, total } from '../test/helpers/prometheus';
 import { startUwsgiLoad, type UwsgiLoad } from '../test/helpers/uwsgi-load';
 import { median } from './e2e/report';
+import { arg, positiveInt } from './args';
 import { hostLines } from './host';
 
 /** dist/bench/metrics.bench.js → the package root is two levels up. */
 const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'uwsgi-ts.js');
 const APP = path.join(ROOT, 'bench', 'apps', 'hello.js');
 
 /** What a scrape under load should stay within: Prometheus' default scrape timeout is
  * 10 s, but a scrape that takes a noticeable share of a 1 s dashboard refresh is felt;
  * the master gives a stuck worker at most WORKER_COLLECT_TIMEOUT_MS (80 ms) of it. */
 const SCRAPE_TARGET_MS = 100;
+/** Workers load the app and report ready well within this, even on a busy machine. */
 const START_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 10_000;
 /** Requests the load must have served before a load phase is measured. */
 const LOAD_WARM_REQUESTS = 300;
 
@@ -44,65 +43,7 @@ const ENDPOINTS = ['/metrics', '/stats', '/healthz'] as const;
 type Endpoint = (typeof ENDPOINTS)[number];
 type Phase = 'idle' | 'load';
 
-function arg(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 && at + 1 < process.argv.length ? process.argv[at + 1]! : fallback;
-}
-
-function positiveInt(name: string, fallback: number): number {
-  const value = Number(arg(name, String(fallback)));
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer, got ${arg(name, '')}`);
-  return value;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function exited(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(child.pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  if (!(await exited(child, STOP_TIMEOUT_MS))) {
-    try {
-      process.kill(child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-    await exited(child, STOP_TIMEOUT_MS);
-  }
-}
-
-async function startMaster(dir: string, workers: number, port: number): Promise<{ child: ChildProcess; socket: string; stderr: () => string }> {
-  const socket = path.join(dir, 'app.sock');
-  const args = [BIN, '--socket', socket, '--workers', String(workers), '--metrics', `127.0.0.1:${port}`, '--disable-logging', APP];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline && child.exitCode === null) {
-    // /readyz answers 200 once one worker is ready; the measurement wants all of them.
-    const scraped = await httpRequest(`http://127.0.0.1:${port}/metrics`, { timeoutMs: 1000 }).catch(() => null);
-    if (scraped?.status === 200 && total(parseMetrics(scraped.body.toString()), 'uwsgi_ts_worker_up') === workers) {
-      return { child, socket, stderr: () => err };
-    }
-    await sleep(100);
-  }
-  await stopProcess(child);
-  throw new Error(`uwsgi-ts did not become ready within ${START_TIMEOUT_MS} ms:\n${err}`);
-}
 
 interface Timing {
   endpoint: Endpoint;
@@ -137,7 +78,6 @@ function report(timings: readonly Timing[], loadRates: readonly number[], o: { r
     '## Scrape latency',
     '',
     ...hostLines(),
-    `- node ${process.version}`,
     `- command: \`node dist/bench/metrics.bench.js ${process.argv.slice(2).join(' ')}\`` +
       ` (${o.workers} workers, ${o.concurrency} load connections, ${o.rounds} rounds of ${o.scrapes} scrapes per endpoint and phase)`,
     `- load: median ${Math.round(median(loadRates))} req/s over the load phases (min ${Math.round(Math.min(...loadRates))}, max ${Math.round(Math.max(...loadRates))})`,
@@ -164,9 +104,14 @@ async function main(): Promise<void> {
   const workers = positiveInt('workers', 2);
   const concurrency = positiveInt('concurrency', 16);
   const outFile = arg('out', '');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uwsgi-ts-bench-metrics-'));
   const port = await freePort();
-  const master = await startMaster(dir, workers, port);
+  // Waits until every worker reported ready, so each scrape can count them all.
+  const server = await startServer({
+    app: APP,
+    workers,
+    args: ['--metrics', `127.0.0.1:${port}`, '--disable-logging'],
+    timeoutMs: START_TIMEOUT_MS,
+  });
   const base = `http://127.0.0.1:${port}`;
   const timings: Timing[] = [];
   const loadRates: number[] = [];
@@ -179,7 +124,7 @@ async function main(): Promise<void> {
           await measurePhase(base, 'idle', scrapes, workers, timings);
           continue;
         }
-        load = startUwsgiLoad(master.socket, concurrency, '/');
+        load = startUwsgiLoad(server.socketPath, concurrency, '/');
         for (let i = 0; i < 400 && load.served() < LOAD_WARM_REQUESTS; i++) await sleep(25);
         if (load.served() < LOAD_WARM_REQUESTS) throw new Error(`the load did not get going (${load.served()} requests in 10 s)`);
         const from = load.served();
@@ -189,14 +134,14 @@ async function main(): Promise<void> {
         // covers the whole phase.
         await sleep(150);
         loadRates.push(((load.served() - from) * 1000) / (performance.now() - t0));
-        await stopProcess(load.child);
+        // A load generator has nothing to finish: stopped at once, as the tests do.
+        load.child.kill('SIGKILL');
         load = null;
       }
     }
   } finally {
-    if (load !== null) await stopProcess(load.child);
-    await stopProcess(master.child);
-    fs.rmSync(dir, { recursive: true, force: true });
+    load?.child.kill('SIGKILL');
+    await server.stop();
   }
   const text = report(timings, loadRates, { rounds, scrapes, workers, concurrency });
   process.stdout.write(text);

@@ -17,6 +17,7 @@ import { K } from '../src/protocol/known-keys';
 import { createJsVarsParser, createNativeVarsParser, type VarsParser } from '../src/protocol/vars-parser';
 import { DEFAULT_MAX_VARS } from '../src/protocol/limits';
 import { median } from './e2e/report';
+import { arg } from './args';
 
 /** dist/bench/parser.bench.js → the package root is two levels up. */
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
@@ -25,10 +26,6 @@ const BROWSER_PACKET = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'packets', 'n
 /** Iterations between clock reads: enough to make the clock's cost negligible. */
 const BATCH = 2000;
 
-function arg(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
-}
 
 function u16(n: number): Buffer {
   const b = Buffer.alloc(2);
@@ -141,8 +138,8 @@ function measure(workload: Workload, parser: VarsParser, buf: Buffer, seconds: n
 }
 
 function main(): void {
-  const rounds = arg('rounds', 7);
-  const seconds = arg('seconds', 0.5);
+  const rounds = Number(arg('rounds', '7'));
+  const seconds = Number(arg('seconds', '0.5'));
   const parsers: VarsParser[] = [createNativeVarsParser(DEFAULT_MAX_VARS), createJsVarsParser(DEFAULT_MAX_VARS)];
   const all = cases();
   const results = new Map<string, number[]>();

@@ -196,7 +196,8 @@ test('the listen queue gauge reports a backlog built on purpose, for a unix sock
 // benchmark's business, not a test's); this checks what a scrape under load must show.
 test('scrapes during load answer with the busy workers\' series, and the counts keep up with the load', async () => {
   const { server, base } = await startWithMetrics(2);
-  const load = startUwsgiLoad(server.socketPath, 16, '/hello');
+  const connections = 16;
+  const load = startUwsgiLoad(server.socketPath, connections, '/hello');
   try {
     // Let the load build up before scraping.
     for (let i = 0; i < 200 && load.served() < 300; i++) await new Promise((r) => setTimeout(r, 25));
@@ -218,7 +219,7 @@ test('scrapes during load answer with the busy workers\' series, and the counts 
     assert.ok(bothUp >= 8, `both busy workers answered only ${bothUp} of 15 scrapes`);
     // Every request the load had read an answer to is counted, less those whose close the
     // worker had not handled yet (at most one per load connection).
-    assert.ok(counted[0]! >= servedBefore - 16, `the first full scrape counted ${counted[0]} of ${servedBefore} requests`);
+    assert.ok(counted[0]! >= servedBefore - connections, `the first full scrape counted ${counted[0]} of ${servedBefore} requests`);
     assert.ok(counted[counted.length - 1]! > counted[0]!, `the count did not grow under load: ${counted.join(',')}`);
     for (let i = 1; i < counted.length; i++) assert.ok(counted[i]! >= counted[i - 1]!, `a counter went down: ${counted.join(',')}`);
   } finally {

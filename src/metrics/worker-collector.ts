@@ -9,8 +9,7 @@ import type { CollectReply, CollectRequest, CollectWhat } from './collect-messag
 /** How long a scrape waits for a worker. A busy worker answers between two requests,
  * within a few ms on a quiet machine, but 50 ms was measured to be missed now and then on
  * an overloaded 2-core one; the scrape as a whole must answer within 100 ms under load
- * (bench/metrics.bench.ts measures it),
- * so a stuck worker may cost at most this much of it. */
+ * (bench/metrics.bench.ts measures it), so a stuck worker may cost at most this much of it. */
 export const WORKER_COLLECT_TIMEOUT_MS = 80;
 
 export interface CollectTarget {

@@ -11,8 +11,8 @@
  * upload lasts longer than V8's interval between two) and are promoted; a promoted object
  * keeps what it points at alive until the next mark-compact even after it died itself,
  * and a chunk keeps its whole body slab. Under a 1 MiB POST load, releasing the chunk cut
- * the slabs promoted in 5 s from 54 to 7 and the worker's median peak RSS from 112.8 to
- * 107.2 MiB (bench/RESULTS.md).
+ * the slabs promoted in 5 s from 54 to 7 and lowered the worker's peak RSS (the runs are
+ * in bench/RESULTS.md).
  */
 import type { BodySink, Exchange } from './exchange';
 
