@@ -99,6 +99,13 @@ constexpr size_t kPartialReadBytes = 4096;
 // Largest chunk read at once into the arena (a body being discarded, or one for the app
 // when no body slab has room): the arena holds it until JS copies it.
 constexpr size_t kMaxBodyRead = 64 * 1024;
+// A UTF-16 code unit never takes more than 3 bytes in UTF-8 (a surrogate pair's two units
+// make one 4-byte sequence).
+constexpr size_t kMaxUtf8BytesPerUnit = 3;
+// Response strings whose worst-case encoding fits this are encoded in one pass into the
+// scratch buffer, which then never grows past it for their sake; longer ones are sized
+// exactly first, so a large string costs its own size, not three times it.
+constexpr size_t kOnePassEncodeMaxBytes = 64 * 1024;
 
 enum class Phase : uint8_t {
   HEAD,       // before dispatch: reading header + vars (+ a small body)
@@ -933,11 +940,17 @@ napi_value IoWrite(napi_env env, napi_callback_info info) {
   if (type == napi_string) {
     bool latin1 = false;
     if (argc >= 6) napi_get_value_bool(env, argv[5], &latin1);
-    // The length in bytes first (no copy), then the bytes into the scratch buffer.
-    size_t needed = 0;
-    const napi_status sized = latin1 ? napi_get_value_string_latin1(env, argv[2], nullptr, 0, &needed)
-                                     : napi_get_value_string_utf8(env, argv[2], nullptr, 0, &needed);
-    if (sized != napi_ok) return Int(env, kWriteGone);
+    // One pass when the scratch buffer already holds the worst case (3 UTF-8 bytes per
+    // UTF-16 unit, 1 for latin1; the unit count is O(1) to read): the usual response
+    // string is small. Otherwise the exact size first (a scan, no copy), then the bytes.
+    size_t units = 0;
+    if (napi_get_value_string_utf16(env, argv[2], nullptr, 0, &units) != napi_ok) return Int(env, kWriteGone);
+    size_t needed = latin1 ? units : units * kMaxUtf8BytesPerUnit;
+    if (needed > kOnePassEncodeMaxBytes) {
+      const napi_status sized = latin1 ? napi_get_value_string_latin1(env, argv[2], nullptr, 0, &needed)
+                                       : napi_get_value_string_utf8(env, argv[2], nullptr, 0, &needed);
+      if (sized != napi_ok) return Int(env, kWriteGone);
+    }
     if (io->scratch.size() < needed + 1) io->scratch.resize(needed + 1);
     const napi_status copied =
         latin1 ? napi_get_value_string_latin1(env, argv[2], io->scratch.data(), io->scratch.size(), &length)

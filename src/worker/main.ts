@@ -31,7 +31,9 @@ import { reopenLogs } from '../reopen-logs';
 import { drainBacklog } from './backlog-drain';
 import { parentWatch } from './parent-watch';
 import { dropPrivileges, processIdentityCalls, PrivilegeError } from '../supervisor/privileges';
+import { applyWorkerV8Flags } from './v8-flags';
 
+applyWorkerV8Flags();
 const settings = readWorkerSettings(process.env);
 const log = createLogger(`worker ${settings.slot}`);
 const logOutput = startWorkerLogging();
