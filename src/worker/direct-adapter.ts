@@ -18,6 +18,7 @@ import { endOfHead, headerLine, isValidStatus, responseHasNoBody, simpleResponse
 import type { BodySink, Exchange, ExchangeEvents } from './exchange';
 import { DrainWaiter } from './drain-waiter';
 import { BodyIterator } from './body-iterator';
+import { CollectSink } from './collect-sink';
 import { typeName } from './type-name';
 import { buildRawHeaders, isHttps } from './request-headers';
 
@@ -40,28 +41,6 @@ export type DirectHandler = (request: DirectRequest) => DirectResponse | Promise
 
 export class DirectResponseError extends TypeError {
   readonly code = 'UWSGI_TS_INVALID_RESPONSE';
-}
-
-/** What the body methods collect into before it is handed over whole. */
-class CollectSink implements BodySink {
-  private chunks: Buffer[] = [];
-  private length = 0;
-  constructor(
-    private readonly resolve: (body: Buffer) => void,
-    private readonly reject: (err: Error) => void,
-  ) {}
-  onBodyData(chunk: Buffer): boolean {
-    this.chunks.push(chunk);
-    this.length += chunk.length;
-    return true;
-  }
-  onBodyEnd(): void {
-    const { chunks } = this;
-    this.resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, this.length));
-  }
-  onBodyError(err: Error): void {
-    this.reject(err);
-  }
 }
 
 class StreamSink implements BodySink {
@@ -153,7 +132,7 @@ export class DirectRequest implements ExchangeEvents {
   buffer(): Promise<Buffer> {
     const taken = this.takeBody();
     if (taken !== null) return Promise.reject(taken);
-    return new Promise((resolve, reject) => this.exchange.startBody(new CollectSink(resolve, reject)));
+    return new Promise((resolve, reject) => this.exchange.startBody(new CollectSink(this.exchange.head.contentLength, resolve, reject)));
   }
 
   async text(): Promise<string> {
