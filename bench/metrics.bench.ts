@@ -38,12 +38,12 @@ const SCRAPE_TARGET_MS = 100;
 const START_TIMEOUT_MS = 30_000;
 /** Requests the load must have served before a load phase is measured. */
 const LOAD_WARM_REQUESTS = 300;
+/** The load serves thousands of requests a second once its process has started. */
+const LOAD_WARM_TIMEOUT_MS = 10_000;
 
 const ENDPOINTS = ['/metrics', '/stats', '/healthz'] as const;
 type Endpoint = (typeof ENDPOINTS)[number];
 type Phase = 'idle' | 'load';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Timing {
   endpoint: Endpoint;
@@ -125,15 +125,14 @@ async function main(): Promise<void> {
           continue;
         }
         load = startUwsgiLoad(server.socketPath, concurrency, '/');
-        for (let i = 0; i < 400 && load.served() < LOAD_WARM_REQUESTS; i++) await sleep(25);
-        if (load.served() < LOAD_WARM_REQUESTS) throw new Error(`the load did not get going (${load.served()} requests in 10 s)`);
+        const warm = await load.waitServed(LOAD_WARM_REQUESTS, LOAD_WARM_TIMEOUT_MS);
+        if (warm < LOAD_WARM_REQUESTS) throw new Error(`the load did not get going (${warm} requests in ${LOAD_WARM_TIMEOUT_MS} ms)`);
         const from = load.served();
         const t0 = performance.now();
         await measurePhase(base, 'load', scrapes, workers, timings);
-        // The load process reports every 100 ms; wait for one more report so the count
-        // covers the whole phase.
-        await sleep(150);
-        loadRates.push(((load.served() - from) * 1000) / (performance.now() - t0));
+        // The next report's count covers the whole phase.
+        const to = await load.nextReport();
+        loadRates.push(((to - from) * 1000) / (performance.now() - t0));
         // A load generator has nothing to finish: stopped at once, as the tests do.
         load.child.kill('SIGKILL');
         load = null;

@@ -17,7 +17,7 @@ import { K } from '../src/protocol/known-keys';
 import { createJsVarsParser, createNativeVarsParser, type VarsParser } from '../src/protocol/vars-parser';
 import { DEFAULT_MAX_VARS } from '../src/protocol/limits';
 import { median } from './e2e/report';
-import { arg } from './args';
+import { arg, positiveInt } from './args';
 
 /** dist/bench/parser.bench.js → the package root is two levels up. */
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
@@ -25,7 +25,6 @@ const BROWSER_PACKET = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'packets', 'n
 
 /** Iterations between clock reads: enough to make the clock's cost negligible. */
 const BATCH = 2000;
-
 
 function u16(n: number): Buffer {
   const b = Buffer.alloc(2);
@@ -138,7 +137,7 @@ function measure(workload: Workload, parser: VarsParser, buf: Buffer, seconds: n
 }
 
 function main(): void {
-  const rounds = Number(arg('rounds', '7'));
+  const rounds = positiveInt('rounds', 7);
   const seconds = Number(arg('seconds', '0.5'));
   const parsers: VarsParser[] = [createNativeVarsParser(DEFAULT_MAX_VARS), createJsVarsParser(DEFAULT_MAX_VARS)];
   const all = cases();

@@ -200,7 +200,7 @@ test('scrapes during load answer with the busy workers\' series, and the counts 
   const load = startUwsgiLoad(server.socketPath, connections, '/hello');
   try {
     // Let the load build up before scraping.
-    for (let i = 0; i < 200 && load.served() < 300; i++) await new Promise((r) => setTimeout(r, 25));
+    await load.waitServed(300, 5000);
     assert.ok(load.served() >= 300, `the load runs (${load.served()} requests)`);
     const servedBefore = load.served();
     let bothUp = 0;

@@ -132,7 +132,7 @@ export class DirectRequest implements ExchangeEvents {
   buffer(): Promise<Buffer> {
     const taken = this.takeBody();
     if (taken !== null) return Promise.reject(taken);
-    return new Promise((resolve, reject) => this.exchange.startBody(new CollectSink(this.exchange.head.contentLength, resolve, reject)));
+    return new Promise((resolve, reject) => this.exchange.startBody(new CollectSink(this.contentLength, resolve, reject)));
   }
 
   async text(): Promise<string> {
