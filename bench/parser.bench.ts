@@ -10,7 +10,6 @@
  * hits both alike; the table reports the median packets/s over the rounds.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Environ } from '../src/protocol/environ';
 import { K } from '../src/protocol/known-keys';
@@ -18,6 +17,7 @@ import { createJsVarsParser, createNativeVarsParser, type VarsParser } from '../
 import { DEFAULT_MAX_VARS } from '../src/protocol/limits';
 import { median } from './e2e/report';
 import { arg, positiveInt } from './args';
+import { hostLines } from './host';
 
 /** dist/bench/parser.bench.js → the package root is two levels up. */
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
@@ -165,8 +165,8 @@ function main(): void {
   const fmt = (pps: number): string => `${(pps / 1e6).toFixed(3)} M/s`;
   const range = (list: number[]): string => `${(Math.min(...list) / 1e6).toFixed(2)}–${(Math.max(...list) / 1e6).toFixed(2)}`;
   const lines = [
-    `${new Date().toISOString()}, Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ` +
-      `load average ${os.loadavg()[0].toFixed(2)}; ${rounds} interleaved rounds × ${seconds} s, median packets/s (min–max over rounds)`,
+    ...hostLines(),
+    `- ${rounds} interleaved rounds × ${seconds} s; median packets/s (min–max over rounds)`,
     '',
     '| packet (vars block) | workload | native | TS | native/TS |',
     '|---|---|---:|---:|---:|',

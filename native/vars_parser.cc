@@ -1,5 +1,6 @@
-// See vars_parser.h for the contract. Known keys are recognised by length, then one
-// probe byte, then memcmp, with lookup tables built at compile time from kKnownKeys.
+// See vars_parser.h for the contract. Known keys are recognised with a hash table built at
+// compile time from kKnownKeys: one slot lookup on (length, last 8 bytes), then a compare
+// of whatever bytes precede those 8.
 #include "vars_parser.h"
 
 #include <cstring>
@@ -18,61 +19,56 @@ constexpr size_t MaxKnownKeyLength() {
 // Keys longer than this are unknown without looking at their bytes.
 constexpr size_t kMaxKnownKeyLength = MaxKnownKeyLength();
 
-// Known keys grouped by length. Within a group, probe_pos is the byte position where the
-// group's names differ the most, so a key usually has to be memcmp'd against one name at
-// most (only 13 names share the longest group, length 11).
-struct KnownKeyTable {
-  // The group of length L is entries [group_start[L], group_start[L + 1]).
-  uint8_t group_start[kMaxKnownKeyLength + 2];
-  uint8_t probe_pos[kMaxKnownKeyLength + 1];
-  uint8_t id[kKnownKeyCount];          // per entry: the known key id
-  uint8_t probe_byte[kKnownKeyCount];  // per entry: that name's byte at its group's probe_pos
-};
-
-constexpr size_t DistinctBytesAt(const KnownKeyTable& t, size_t first, size_t last, size_t pos) {
-  size_t distinct = 0;
-  for (size_t a = first; a < last; ++a) {
-    bool seen = false;
-    for (size_t b = first; b < a; ++b) {
-      if (kKnownKeys[t.id[a]][pos] == kKnownKeys[t.id[b]][pos]) seen = true;
-    }
-    if (!seen) ++distinct;
-  }
-  return distinct;
+// A key's signature word: its last 8 bytes as a little-endian integer; a key of 4-7 bytes
+// gives its first and last 4 bytes (overlapping, so every byte counts), a shorter one all
+// of its bytes. With the length it tells the known keys apart (checked below), so a key of
+// up to 8 bytes is recognised by comparing one word, a longer one by comparing the rest.
+constexpr uint64_t LittleEndian(const char* bytes, size_t count) {
+  uint64_t word = 0;
+  for (size_t i = 0; i < count; ++i) word |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[i])) << (8 * i);
+  return word;
 }
+
+constexpr uint64_t SignatureOf(const char* key, size_t len) {
+  if (len >= 8) return LittleEndian(key + len - 8, 8);
+  if (len >= 4) return LittleEndian(key, 4) | (LittleEndian(key + len - 4, 4) << 32);
+  return LittleEndian(key, len);
+}
+
+// Hash slots: a power of two at least four times the known key count. A table under a
+// quarter full keeps probe runs short, which matters most for unknown keys: their lookup
+// ends only at an empty slot.
+constexpr unsigned kSlotBits = 8;
+constexpr size_t kSlotCount = size_t{1} << kSlotBits;
+constexpr uint8_t kEmptySlot = 0xff;
+static_assert(kKnownKeyCount < kEmptySlot && kKnownKeyCount * 4 <= kSlotCount, "known key table too small");
+
+constexpr size_t SlotOf(uint64_t signature, size_t len) {
+  // Fibonacci hashing: the multiply spreads every input bit into the top bits.
+  return static_cast<size_t>(((signature ^ len) * 0x9E3779B97F4A7C15ull) >> (64 - kSlotBits));
+}
+
+struct KnownKeyTable {
+  uint8_t id[kSlotCount];           // kEmptySlot, or the known key id in this slot
+  uint8_t length[kSlotCount];       // that key's length
+  uint64_t signature[kSlotCount];   // and its signature word
+  bool distinct_signatures = true;  // no two known keys share length and signature
+};
 
 constexpr KnownKeyTable BuildKnownKeyTable() {
   KnownKeyTable t{};
-  // Counting sort of the ids by name length; ids keep table order within a group.
-  size_t per_length[kMaxKnownKeyLength + 1] = {};
-  for (const std::string_view key : kKnownKeys) ++per_length[key.size()];
-  size_t next = 0;
-  for (size_t len = 0; len <= kMaxKnownKeyLength; ++len) {
-    t.group_start[len] = static_cast<uint8_t>(next);
-    next += per_length[len];
-  }
-  t.group_start[kMaxKnownKeyLength + 1] = static_cast<uint8_t>(next);
-  size_t fill[kMaxKnownKeyLength + 1] = {};
+  for (size_t slot = 0; slot < kSlotCount; ++slot) t.id[slot] = kEmptySlot;
   for (size_t id = 0; id < kKnownKeyCount; ++id) {
-    const size_t len = kKnownKeys[id].size();
-    t.id[t.group_start[len] + fill[len]++] = static_cast<uint8_t>(id);
-  }
-  for (size_t len = 1; len <= kMaxKnownKeyLength; ++len) {
-    const size_t first = t.group_start[len];
-    const size_t last = t.group_start[len + 1];
-    size_t best_pos = 0;
-    size_t best_distinct = 0;
-    for (size_t pos = 0; pos < len && first < last; ++pos) {
-      const size_t distinct = DistinctBytesAt(t, first, last, pos);
-      if (distinct > best_distinct) {
-        best_distinct = distinct;
-        best_pos = pos;
-      }
+    const std::string_view key = kKnownKeys[id];
+    const uint64_t signature = SignatureOf(key.data(), key.size());
+    size_t slot = SlotOf(signature, key.size());
+    while (t.id[slot] != kEmptySlot) {
+      if (t.length[slot] == key.size() && t.signature[slot] == signature) t.distinct_signatures = false;
+      slot = (slot + 1) & (kSlotCount - 1);
     }
-    t.probe_pos[len] = static_cast<uint8_t>(best_pos);
-    for (size_t entry = first; entry < last; ++entry) {
-      t.probe_byte[entry] = static_cast<uint8_t>(kKnownKeys[t.id[entry]][best_pos]);
-    }
+    t.id[slot] = static_cast<uint8_t>(id);
+    t.length[slot] = static_cast<uint8_t>(key.size());
+    t.signature[slot] = signature;
   }
   return t;
 }
@@ -80,7 +76,54 @@ constexpr KnownKeyTable BuildKnownKeyTable() {
 constexpr KnownKeyTable kKnownKeyTable = BuildKnownKeyTable();
 
 static_assert(kKnownKeys[0] == "REQUEST_METHOD", "id 0 is REQUEST_METHOD (TS side: K.REQUEST_METHOD)");
-static_assert(kMaxKnownKeyLength < 255, "probe positions must fit in a byte");
+static_assert(kKnownKeyTable.distinct_signatures,
+              "two known keys share length and signature: a key of up to 8 bytes would match both");
+
+// key[0, count) == name[0, count) for the bytes a known key has before its signature:
+// word compares, the last one overlapping the one before, so no byte outside
+// either range is read. A call into the C library's memcmp per key cost more than the
+// rest of the lookup.
+template <typename Word>
+inline bool SameWord(const uint8_t* key, const char* name) {
+  Word a;
+  Word b;
+  std::memcpy(&a, key, sizeof a);
+  std::memcpy(&b, name, sizeof b);
+  return a == b;
+}
+
+inline bool SamePrefix(const uint8_t* key, const char* name, size_t count) {
+  if (count >= 8) {
+    for (size_t at = 0; at + 8 < count; at += 8) {
+      if (!SameWord<uint64_t>(key + at, name + at)) return false;
+    }
+    return SameWord<uint64_t>(key + count - 8, name + count - 8);
+  }
+  if (count >= 4) return SameWord<uint32_t>(key, name) && SameWord<uint32_t>(key + count - 4, name + count - 4);
+  for (size_t at = 0; at < count; ++at) {
+    if (key[at] != static_cast<uint8_t>(name[at])) return false;
+  }
+  return true;
+}
+
+// SignatureOf at run time: word loads instead of byte shifts where the byte order allows.
+inline uint64_t Signature(const uint8_t* key, size_t len) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  if (len >= 8) {
+    uint64_t word;
+    std::memcpy(&word, key + len - 8, sizeof word);
+    return word;
+  }
+  if (len >= 4) {
+    uint32_t head;
+    uint32_t tail;
+    std::memcpy(&head, key, sizeof head);
+    std::memcpy(&tail, key + len - 4, sizeof tail);
+    return head | (static_cast<uint64_t>(tail) << 32);
+  }
+#endif
+  return SignatureOf(reinterpret_cast<const char*>(key), len);
+}
 
 inline size_t ReadU16le(const uint8_t* p) {
   return static_cast<size_t>(p[0]) | (static_cast<size_t>(p[1]) << 8);
@@ -98,17 +141,15 @@ inline int32_t Fail(int32_t* meta, ParseStatus status, size_t offset, size_t cou
 }  // namespace
 
 int32_t RecogniseKnownKey(const uint8_t* key, size_t len) {
-  if (len > kMaxKnownKeyLength) return kUnknownKeyId;
-  const size_t first = kKnownKeyTable.group_start[len];
-  const size_t last = kKnownKeyTable.group_start[len + 1];
-  if (first == last) return kUnknownKeyId;
-  const uint8_t probe = key[kKnownKeyTable.probe_pos[len]];
-  for (size_t entry = first; entry < last; ++entry) {
-    if (kKnownKeyTable.probe_byte[entry] != probe) continue;
-    const uint8_t id = kKnownKeyTable.id[entry];
-    if (std::memcmp(key, kKnownKeys[id].data(), len) == 0) return id;
+  if (len > kMaxKnownKeyLength || len == 0) return kUnknownKeyId;
+  const uint64_t signature = Signature(key, len);
+  for (size_t slot = SlotOf(signature, len);; slot = (slot + 1) & (kSlotCount - 1)) {
+    const uint8_t id = kKnownKeyTable.id[slot];
+    if (id == kEmptySlot) return kUnknownKeyId;
+    if (kKnownKeyTable.length[slot] != len || kKnownKeyTable.signature[slot] != signature) continue;
+    // The signature covered the last 8 bytes (all of a shorter key): compare the rest.
+    if (len <= 8 || SamePrefix(key, kKnownKeys[id].data(), len - 8)) return id;
   }
-  return kUnknownKeyId;
 }
 
 void ResetParseResult(int32_t* known_index, int32_t* meta) {
