@@ -9,8 +9,8 @@ namespace uwsgi_ts {
 // parserInit(pairs, knownIndex, meta), parse(buf, start, end), knownKeys().
 napi_status RegisterParser(napi_env env, napi_value exports);
 
-// native/connection_path.cc: ioInit, ioListen, ioStop, ioOpen, ioWrite, ioPause,
-// ioResume, ioDestroy, ioDestroyAll (the native connection path).
+// native/connection_path.cc: ioInit, ioListen, ioStop, ioOpen, ioWrite, ioBodySlab,
+// ioBodyTarget, ioPause, ioResume, ioDestroy, ioDestroyAll (the native connection path).
 napi_status RegisterConnectionPath(napi_env env, napi_value exports);
 
 // native/socket_ops.cc: listenFd(fd, backlog).

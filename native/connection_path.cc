@@ -76,6 +76,7 @@ enum EventType : int32_t {
   kEvDrainGaveUp = 7,    // a: body bytes left unread; kEvClose follows
   kEvAcceptPaused = 8,   // a: open connections, b: the limit (--max-connections)
   kEvBodySlab = 9,       // a: bytes at slab[record[kRecBodyOffset], +a); b: 1 when complete
+  kEvBodyTarget = 10,    // a: bytes read into the connection's body target; b: 1 when complete
 };
 
 enum AbortReason : int32_t {
@@ -138,6 +139,12 @@ struct Conn {
   Conn* dl_prev = nullptr;
   Conn* dl_next = nullptr;
   bool in_deadlines = false;
+  // Where JS asked for the rest of the body (ioBodyTarget: request.buffer()'s buffer): it
+  // is read there directly, neither into a slab nor copied, until the target is full or
+  // the body complete. The reference is dropped then, or at Close.
+  napi_ref target_ref = nullptr;
+  uint8_t* target = nullptr;
+  size_t target_room = 0;
 };
 
 struct Listener {
@@ -192,6 +199,8 @@ struct IoState {
   bool sweep_running = false;
   uv_timer_t* idle_notify = nullptr;
   bool initialised = false;
+  // Set while the environment is torn down: references go with it then.
+  bool tearing_down = false;
 };
 
 // One per process: the connection path serves the main thread's loop only.
@@ -312,10 +321,20 @@ void IdleNotify(uv_timer_t* timer) {
   if (io->stopping && io->open == 0) EmitEvent(io, kEvIdle, 0, 0, 0, 0);
 }
 
+// Lets go of the body target JS gave (ioBodyTarget), if any.
+void ReleaseTarget(IoState* io, Conn* c) {
+  if (c->target_ref != nullptr && !io->tearing_down) napi_delete_reference(io->env, c->target_ref);
+  c->target_ref = nullptr;
+  c->target = nullptr;
+  c->target_room = 0;
+}
+
 // Releases everything of c: the watcher (stopped before the fd is closed, as libuv
-// requires), the fd, the buffers, the deadline, the slot (its generation moves on).
+// requires), the fd, the buffers, the body target, the deadline, the slot (its generation
+// moves on).
 void Close(IoState* io, Conn* c) {
   if (c->fd < 0) return;
+  ReleaseTarget(io, c);
   Disarm(io, c);
   if (c->poll != nullptr) {
     uv_poll_stop(c->poll);
@@ -519,12 +538,14 @@ bool WouldBlock() { return errno == EAGAIN || errno == EWOULDBLOCK || errno == E
 // Readable after dispatch: body for the app, body to discard, or the peer going away.
 void ReadAfterDispatch(IoState* io, Conn* c) {
   if (c->body_remaining > 0) {
-    // The app's body goes into the slab when it has room; a body being discarded (or one
-    // that finds no room) goes through the arena.
+    // The app's body goes into its target when JS gave one, else into the slab when it
+    // has room; a body being discarded (or one that finds no room) goes through the arena.
+    const bool into_target = !c->response_ended && c->target != nullptr;
     const size_t slab_free = io->body_slab_size - io->body_slab_off;
-    const bool into_slab = !c->response_ended && io->body_slab != nullptr && slab_free >= io->body_slab_min_free;
-    uint8_t* into = into_slab ? io->body_slab + io->body_slab_off : io->arena;
-    const size_t room = into_slab ? slab_free : std::min(kMaxBodyRead, io->arena_size);
+    const bool into_slab =
+        !into_target && !c->response_ended && io->body_slab != nullptr && slab_free >= io->body_slab_min_free;
+    uint8_t* into = into_target ? c->target : into_slab ? io->body_slab + io->body_slab_off : io->arena;
+    const size_t room = into_target ? c->target_room : into_slab ? slab_free : std::min(kMaxBodyRead, io->arena_size);
     const size_t want = static_cast<size_t>(std::min(c->body_remaining, static_cast<double>(room)));
     const ssize_t n = read(c->fd, into, want);
     if (n < 0 && WouldBlock()) return;
@@ -559,7 +580,12 @@ void ReadAfterDispatch(IoState* io, Conn* c) {
     if (c->body_remaining == 0) Disarm(io, c);
     const uint32_t index = c->index;
     const uint32_t gen = c->gen;
-    if (into_slab) {
+    if (into_target) {
+      c->target += n;
+      c->target_room -= static_cast<size_t>(n);
+      if (c->target_room == 0 || c->body_remaining == 0) ReleaseTarget(io, c);
+      EmitEvent(io, kEvBodyTarget, index, gen, static_cast<double>(n), c->body_remaining == 0 ? 1 : 0);
+    } else if (into_slab) {
       io->record[kRecBodyOffset] = static_cast<int32_t>(io->body_slab_off);
       io->body_slab_off += static_cast<size_t>(n);
       EmitEvent(io, kEvBodySlab, index, gen, static_cast<double>(n), c->body_remaining == 0 ? 1 : 0);
@@ -755,6 +781,7 @@ void CloseAllConns(IoState* io) {
 
 void Cleanup(void* data) {
   auto* io = static_cast<IoState*>(data);
+  io->tearing_down = true;
   CloseAllConns(io);
   for (Listener* l : io->listeners) close(l->fd);
   io->listeners.clear();
@@ -1018,21 +1045,29 @@ napi_value IoWrite(napi_env env, napi_callback_info info) {
   return Int(env, static_cast<int32_t>(std::min<size_t>(queued, 0x7fffffff)));
 }
 
+// The call's arguments into argv (want of them at least), the Uint8Array among them at
+// argv[at] into data/length; false with a TypeError saying `usage` otherwise.
+bool ArgsWithBytes(napi_env env, napi_callback_info info, size_t want, napi_value* argv, size_t at, void** data,
+                   size_t* length, const char* usage) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < want ||
+      !ArgTypedArray(env, argv[at], napi_uint8_array, data, length)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", usage);
+    return false;
+  }
+  return true;
+}
+
 // ioBodySlab(slab: Uint8Array): where app-bound body is read from now on (from its
 // start). The slab is kept referenced until the next one replaces it; JS hands out views
 // of what was read and never reuses a slab.
 napi_value IoBodySlab(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
   IoState* io = Ready(env);
   if (io == nullptr) return nullptr;
   void* data = nullptr;
   size_t length = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 1 ||
-      !ArgTypedArray(env, argv[0], napi_uint8_array, &data, &length)) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "ioBodySlab expects a Uint8Array");
-    return nullptr;
-  }
+  if (!ArgsWithBytes(env, info, 1, argv, 0, &data, &length, "ioBodySlab expects a Uint8Array")) return nullptr;
   napi_ref ref = nullptr;
   if (napi_create_reference(env, argv[0], 1, &ref) != napi_ok) return nullptr;
   if (io->body_slab_ref != nullptr) napi_delete_reference(env, io->body_slab_ref);
@@ -1041,6 +1076,37 @@ napi_value IoBodySlab(napi_env env, napi_callback_info info) {
   io->body_slab_size = length;
   io->body_slab_off = 0;
   return nullptr;
+}
+
+// ioBodyTarget(index, gen, target: Uint8Array, offset): the connection's next body reads
+// go straight into target[offset, target.length) until it is full or the body complete (a
+// kEvBodyTarget event per read), replacing any earlier target. Returns 0, or -1 when there
+// is nothing to read into it: the connection is gone, its response has ended or its body is
+// complete (JS then keeps copying chunks). Throws for arguments that are not a Uint8Array
+// and an integer offset inside it.
+napi_value IoBodyTarget(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  IoState* io = Ready(env);
+  if (io == nullptr) return nullptr;
+  void* data = nullptr;
+  size_t length = 0;
+  if (!ArgsWithBytes(env, info, 4, argv, 2, &data, &length, "ioBodyTarget expects (index, gen, Uint8Array, offset)")) {
+    return nullptr;
+  }
+  const double offset = ArgNumber(env, argv[3], -1);
+  if (!(offset >= 0 && offset < static_cast<double>(length)) || offset != static_cast<double>(static_cast<size_t>(offset))) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "ioBodyTarget: offset must be an integer inside the target");
+    return nullptr;
+  }
+  Conn* c = Lookup(io, ArgNumber(env, argv[0], -1), ArgNumber(env, argv[1], -1));
+  if (c == nullptr || c->phase != Phase::DISPATCHED || c->response_ended || c->body_remaining <= 0) return Int(env, -1);
+  napi_ref ref = nullptr;
+  if (napi_create_reference(env, argv[2], 1, &ref) != napi_ok) return nullptr;
+  ReleaseTarget(io, c);
+  c->target_ref = ref;
+  c->target = static_cast<uint8_t*>(data) + static_cast<size_t>(offset);
+  c->target_room = length - static_cast<size_t>(offset);
+  return Int(env, 0);
 }
 
 Conn* ArgConn(napi_env env, napi_callback_info info) {
@@ -1094,6 +1160,7 @@ napi_status RegisterConnectionPath(napi_env env, napi_value exports) {
       {"ioOpen", nullptr, IoOpen, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"ioWrite", nullptr, IoWrite, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"ioBodySlab", nullptr, IoBodySlab, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"ioBodyTarget", nullptr, IoBodyTarget, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"ioPause", nullptr, IoPause, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"ioResume", nullptr, IoResume, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"ioDestroy", nullptr, IoDestroy, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

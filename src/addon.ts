@@ -51,6 +51,10 @@ export interface NativeIo {
   ioWrite(index: number, gen: number, data: Uint8Array | string | null, end: boolean, drainLimit: number, latin1?: boolean, tail?: Uint8Array | null): number;
   /** Where request body for the app is read from now on (see BODY_SLAB_BYTES). */
   ioBodySlab(slab: Uint8Array): void;
+  /** The connection's next body reads go straight into target[offset...] (BODY_TARGET
+   * events) until it is full or the body complete: 0, or -1 when there is nothing left to
+   * read into it (the connection gone, its response ended, its body complete). */
+  ioBodyTarget(index: number, gen: number, target: Uint8Array, offset: number): number;
   ioPause(index: number, gen: number): void;
   ioResume(index: number, gen: number): void;
   ioDestroy(index: number, gen: number): void;

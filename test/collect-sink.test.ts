@@ -58,6 +58,45 @@ describe('CollectSink', () => {
     assert.ok((await collect(100, whole)).equals(Buffer.concat(whole)));
   });
 
+  test('where the transport reads into the buffer, it is asked to after each copied chunk, at the end of the copies', async () => {
+    const whole = bytes(1000, 16);
+    const asked: number[] = [];
+    let target: Buffer | null = null;
+    const body = await new Promise<Buffer>((resolve, reject) => {
+      const sink = new CollectSink(1000, resolve, reject, (buffer, offset) => {
+        target = buffer;
+        asked.push(offset);
+        return true;
+      });
+      // Two chunks that arrived before buffer() (copied), then the transport's own reads.
+      sink.onBodyData(Buffer.from(whole.subarray(0, 100)));
+      sink.onBodyData(Buffer.from(whole.subarray(100, 250)));
+      assert.deepEqual(asked, [100, 250]);
+      whole.copy(target!, 250, 250, 700);
+      sink.onBodyFilled(450);
+      whole.copy(target!, 700, 700);
+      sink.onBodyFilled(300);
+      sink.onBodyEnd();
+    });
+    assert.ok(body.equals(whole), 'copies and direct reads make the body, in order');
+    assert.equal(body, target, 'the buffer read into is the body: no copy at the end');
+  });
+
+  test('a transport that cannot read into the buffer gets chunks copied as before', async () => {
+    const parts = [bytes(300, 17), bytes(700, 18)];
+    let asked = 0;
+    const body = await new Promise<Buffer>((resolve, reject) => {
+      const sink = new CollectSink(1000, resolve, reject, () => {
+        asked++;
+        return false;
+      });
+      for (const part of parts) sink.onBodyData(part);
+      sink.onBodyEnd();
+    });
+    assert.ok(body.equals(Buffer.concat(parts)));
+    assert.equal(asked, 1, 'asked while room was left, not once the buffer was full');
+  });
+
   test('an error rejects', async () => {
     const err = new Error('client went away');
     await assert.rejects(

@@ -9,6 +9,9 @@
  * request off (bench/RESULTS.md, "request.buffer() copies as the body arrives"). The one
  * chunk that is the whole body (a small body read with the request) is handed over as it
  * is.
+ *
+ * Where the transport can (the native path), the rest of the body is then read straight
+ * into that buffer (`readInto`), so only what arrived before the buffer existed is copied.
  */
 import type { BodySink } from './exchange';
 
@@ -25,10 +28,16 @@ export class CollectSink implements BodySink {
   private readonly chunks: Buffer[] = [];
   private length = 0;
 
+  /**
+   * readInto(target, offset): asks the transport to read the rest of the body straight
+   * into target[offset...] (it then reports the bytes with onBodyFilled); false when it
+   * cannot. Exchange.readBodyInto, where the transport has it.
+   */
   constructor(
     private readonly declared: number,
     private readonly resolve: (body: Buffer) => void,
     private readonly reject: (err: Error) => void,
+    private readonly readInto?: (target: Buffer, offset: number) => boolean,
   ) {}
 
   onBodyData(chunk: Buffer): boolean {
@@ -48,7 +57,14 @@ export class CollectSink implements BodySink {
       this.chunks.push(chunk);
     }
     this.length = end;
+    // Asked again after every copied chunk, so the transport always continues where the
+    // copies ended (the chunks that arrived before buffer() come one after another).
+    if (this.filled !== null && this.length < this.filled.length) this.readInto?.(this.filled, this.length);
     return true;
+  }
+
+  onBodyFilled(bytes: number): void {
+    this.length += bytes;
   }
 
   onBodyEnd(): void {

@@ -132,7 +132,9 @@ export class DirectRequest implements ExchangeEvents {
   buffer(): Promise<Buffer> {
     const taken = this.takeBody();
     if (taken !== null) return Promise.reject(taken);
-    return new Promise((resolve, reject) => this.exchange.startBody(new CollectSink(this.contentLength, resolve, reject)));
+    const exchange = this.exchange;
+    const readInto = exchange.readBodyInto === undefined ? undefined : (target: Buffer, offset: number): boolean => exchange.readBodyInto!(target, offset);
+    return new Promise((resolve, reject) => exchange.startBody(new CollectSink(this.contentLength, resolve, reject, readInto)));
   }
 
   async text(): Promise<string> {

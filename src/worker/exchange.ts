@@ -15,6 +15,8 @@ export interface BodySink {
   onBodyEnd(): void;
   /** The body cannot complete: the peer closed early or stopped sending past the deadline. */
   onBodyError(err: Error): void;
+  /** `bytes` more body went straight into the buffer given to Exchange.readBodyInto(). */
+  onBodyFilled?(bytes: number): void;
 }
 
 export interface ExchangeEvents {
@@ -47,6 +49,10 @@ export interface Exchange {
   startBody(sink: BodySink): void;
   resumeBody(): void;
   pauseBody(): void;
+  /** Where the transport can: the rest of the body is read straight into
+   * target[offset...] (reported to the sink by onBodyFilled) instead of arriving as
+   * chunks. False when it cannot; chunks keep coming then. */
+  readBodyInto?(target: Buffer, offset: number): boolean;
 
   cork(): void;
   uncork(): void;

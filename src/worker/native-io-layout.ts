@@ -45,6 +45,8 @@ export const enum IoEvent {
   /** a: body bytes at slab[record[BODY_OFFSET], +a) (the slab given to ioBodySlab), not
    * copied; b: 1 when the body is complete. */
   BODY_SLAB = 9,
+  /** a: bytes read straight into the connection's body target (ioBodyTarget); b: 1 when the body is complete. */
+  BODY_TARGET = 10,
 }
 
 /** native/packet_frame.h RejectReason. */

@@ -120,6 +120,11 @@ class NativeExchange implements Exchange {
     if (!this.bodyDone && !this.closed) this.transport.io.ioPause(this.index, this.gen);
   }
 
+  readBodyInto(target: Buffer, offset: number): boolean {
+    if (this.bodyDone || this.closed || offset >= target.length) return false;
+    return this.transport.io.ioBodyTarget(this.index, this.gen, target, offset) === 0;
+  }
+
   cork(): void {
     this.corked++;
   }
@@ -210,6 +215,15 @@ class NativeExchange implements Exchange {
       this.parkedBytes += chunk.length;
       if (this.parkedBytes >= PARKED_BODY_MAX_BYTES) this.pauseBody();
     }
+  }
+
+  /** `bytes` of body went straight into the target given to readBodyInto(). */
+  onBodyFilled(bytes: number, complete: boolean): void {
+    if (complete) this.bodyDone = true;
+    if (this.observed !== null) this.observed.bytesIn += bytes;
+    if (this.ended || this.sink === null) return;
+    this.sink.onBodyFilled?.(bytes);
+    if (complete && this.sink !== null) this.sink.onBodyEnd();
   }
 
   onDrained(): void {
@@ -525,6 +539,9 @@ export class NativeTransport implements Transport {
         this.exchangeOf(index, gen)?.onBody(slab.subarray(start, end), b === 1);
         return;
       }
+      case IoEvent.BODY_TARGET:
+        this.exchangeOf(index, gen)?.onBodyFilled(a, b === 1);
+        return;
       case IoEvent.DRAIN:
         this.exchangeOf(index, gen)?.onDrained();
         return;
