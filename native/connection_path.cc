@@ -1045,17 +1045,25 @@ napi_value IoWrite(napi_env env, napi_callback_info info) {
   return Int(env, static_cast<int32_t>(std::min<size_t>(queued, 0x7fffffff)));
 }
 
-// The call's arguments into argv (want of them at least), the Uint8Array among them at
-// argv[at] into data/length; false with a TypeError saying `usage` otherwise.
-bool ArgsWithBytes(napi_env env, napi_callback_info info, size_t want, napi_value* argv, size_t at, void** data,
-                   size_t* length, const char* usage) {
+struct BytesArg {
+  void* data = nullptr;
+  size_t length = 0;
+};
+
+// The initialised state, with the call's arguments in argv (want of them at least) and the
+// Uint8Array among them at argv[at] in bytes; nullptr with the error thrown otherwise (a
+// TypeError saying `usage` for bad arguments).
+IoState* ReadyWithBytes(napi_env env, napi_callback_info info, size_t want, napi_value* argv, size_t at,
+                        BytesArg* bytes, const char* usage) {
+  IoState* io = Ready(env);
+  if (io == nullptr) return nullptr;
   size_t argc = want;
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < want ||
-      !ArgTypedArray(env, argv[at], napi_uint8_array, data, length)) {
+      !ArgTypedArray(env, argv[at], napi_uint8_array, &bytes->data, &bytes->length)) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", usage);
-    return false;
+    return nullptr;
   }
-  return true;
+  return io;
 }
 
 // ioBodySlab(slab: Uint8Array): where app-bound body is read from now on (from its
@@ -1063,17 +1071,15 @@ bool ArgsWithBytes(napi_env env, napi_callback_info info, size_t want, napi_valu
 // of what was read and never reuses a slab.
 napi_value IoBodySlab(napi_env env, napi_callback_info info) {
   napi_value argv[1];
-  IoState* io = Ready(env);
+  BytesArg slab;
+  IoState* io = ReadyWithBytes(env, info, 1, argv, 0, &slab, "ioBodySlab expects a Uint8Array");
   if (io == nullptr) return nullptr;
-  void* data = nullptr;
-  size_t length = 0;
-  if (!ArgsWithBytes(env, info, 1, argv, 0, &data, &length, "ioBodySlab expects a Uint8Array")) return nullptr;
   napi_ref ref = nullptr;
   if (napi_create_reference(env, argv[0], 1, &ref) != napi_ok) return nullptr;
   if (io->body_slab_ref != nullptr) napi_delete_reference(env, io->body_slab_ref);
   io->body_slab_ref = ref;
-  io->body_slab = static_cast<uint8_t*>(data);
-  io->body_slab_size = length;
+  io->body_slab = static_cast<uint8_t*>(slab.data);
+  io->body_slab_size = slab.length;
   io->body_slab_off = 0;
   return nullptr;
 }
@@ -1086,15 +1092,11 @@ napi_value IoBodySlab(napi_env env, napi_callback_info info) {
 // and an integer offset inside it.
 napi_value IoBodyTarget(napi_env env, napi_callback_info info) {
   napi_value argv[4];
-  IoState* io = Ready(env);
+  BytesArg target;
+  IoState* io = ReadyWithBytes(env, info, 4, argv, 2, &target, "ioBodyTarget expects (index, gen, Uint8Array, offset)");
   if (io == nullptr) return nullptr;
-  void* data = nullptr;
-  size_t length = 0;
-  if (!ArgsWithBytes(env, info, 4, argv, 2, &data, &length, "ioBodyTarget expects (index, gen, Uint8Array, offset)")) {
-    return nullptr;
-  }
   const double offset = ArgNumber(env, argv[3], -1);
-  if (!(offset >= 0 && offset < static_cast<double>(length)) || offset != static_cast<double>(static_cast<size_t>(offset))) {
+  if (!(offset >= 0 && offset < static_cast<double>(target.length)) || offset != static_cast<double>(static_cast<size_t>(offset))) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "ioBodyTarget: offset must be an integer inside the target");
     return nullptr;
   }
@@ -1104,8 +1106,8 @@ napi_value IoBodyTarget(napi_env env, napi_callback_info info) {
   if (napi_create_reference(env, argv[2], 1, &ref) != napi_ok) return nullptr;
   ReleaseTarget(io, c);
   c->target_ref = ref;
-  c->target = static_cast<uint8_t*>(data) + static_cast<size_t>(offset);
-  c->target_room = length - static_cast<size_t>(offset);
+  c->target = static_cast<uint8_t*>(target.data) + static_cast<size_t>(offset);
+  c->target_room = target.length - static_cast<size_t>(offset);
   return Int(env, 0);
 }
 

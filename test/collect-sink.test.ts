@@ -63,10 +63,12 @@ describe('CollectSink', () => {
     const asked: number[] = [];
     let target: Buffer | null = null;
     const body = await new Promise<Buffer>((resolve, reject) => {
-      const sink = new CollectSink(1000, resolve, reject, (buffer, offset) => {
-        target = buffer;
-        asked.push(offset);
-        return true;
+      const sink = new CollectSink(1000, resolve, reject, {
+        readBodyInto(buffer, offset) {
+          target = buffer;
+          asked.push(offset);
+          return true;
+        },
       });
       // Two chunks that arrived before buffer() (copied), then the transport's own reads.
       sink.onBodyData(Buffer.from(whole.subarray(0, 100)));
@@ -86,9 +88,11 @@ describe('CollectSink', () => {
     const parts = [bytes(300, 17), bytes(700, 18)];
     let asked = 0;
     const body = await new Promise<Buffer>((resolve, reject) => {
-      const sink = new CollectSink(1000, resolve, reject, () => {
-        asked++;
-        return false;
+      const sink = new CollectSink(1000, resolve, reject, {
+        readBodyInto() {
+          asked++;
+          return false;
+        },
       });
       for (const part of parts) sink.onBodyData(part);
       sink.onBodyEnd();

@@ -11,9 +11,9 @@
  * is.
  *
  * Where the transport can (the native path), the rest of the body is then read straight
- * into that buffer (`readInto`), so only what arrived before the buffer existed is copied.
+ * into that buffer (`readBodyInto`), so only what arrived before the buffer existed is copied.
  */
-import type { BodySink } from './exchange';
+import type { BodySink, Exchange } from './exchange';
 
 /** Largest declared length given its buffer up front. The length is the client's claim:
  * V8 counts a buffer's full size against its external-memory limits when it is made, so
@@ -28,16 +28,13 @@ export class CollectSink implements BodySink {
   private readonly chunks: Buffer[] = [];
   private length = 0;
 
-  /**
-   * readInto(target, offset): asks the transport to read the rest of the body straight
-   * into target[offset...] (it then reports the bytes with onBodyFilled); false when it
-   * cannot. Exchange.readBodyInto, where the transport has it.
-   */
+  /** `source`: the exchange the body comes from; where its transport has readBodyInto,
+   * the rest of the body is read straight into the buffer (reported with onBodyFilled). */
   constructor(
     private readonly declared: number,
     private readonly resolve: (body: Buffer) => void,
     private readonly reject: (err: Error) => void,
-    private readonly readInto?: (target: Buffer, offset: number) => boolean,
+    private readonly source?: Pick<Exchange, 'readBodyInto'>,
   ) {}
 
   onBodyData(chunk: Buffer): boolean {
@@ -59,7 +56,7 @@ export class CollectSink implements BodySink {
     this.length = end;
     // Asked again after every copied chunk, so the transport always continues where the
     // copies ended (the chunks that arrived before buffer() come one after another).
-    if (this.filled !== null && this.length < this.filled.length) this.readInto?.(this.filled, this.length);
+    if (this.filled !== null && this.length < this.filled.length) this.source?.readBodyInto?.(this.filled, this.length);
     return true;
   }
 

@@ -133,8 +133,7 @@ export class DirectRequest implements ExchangeEvents {
     const taken = this.takeBody();
     if (taken !== null) return Promise.reject(taken);
     const exchange = this.exchange;
-    const readInto = exchange.readBodyInto === undefined ? undefined : (target: Buffer, offset: number): boolean => exchange.readBodyInto!(target, offset);
-    return new Promise((resolve, reject) => exchange.startBody(new CollectSink(this.contentLength, resolve, reject, readInto)));
+    return new Promise((resolve, reject) => exchange.startBody(new CollectSink(this.contentLength, resolve, reject, exchange)));
   }
 
   async text(): Promise<string> {
