@@ -3,6 +3,7 @@
  * nginx alone, through the real harness (nginx, wrk, /proc), and its report has every row
  * with numbers and no errors. Needs wrk (Debian package), like the benchmark itself.
  * Scrape latency: one round of two scrapes per endpoint and phase, every row filled.
+ * Parser: one short round, a row with both rates and their ratio per packet and workload.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -54,4 +55,28 @@ test('bench:metrics produces a report: scrape latency per endpoint, idle and und
   }
   assert.match(r.stdout, /^- load: median \d+ req\/s/m);
   assert.match(r.stdout, /^Target: \/metrics median under load/m);
+});
+
+test('bench:parser produces a report: native and TS rates and their ratio per packet and workload', () => {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'bench', 'parser.bench.js'), '--rounds', '1', '--seconds', '0.05'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /64 packet variants per case/);
+  // | packet (vars block) | workload | native | TS | native/TS |
+  const rows = r.stdout
+    .split('\n')
+    .filter((l) => /^\| ~?\d+ B/.test(l))
+    .map((l) => l.split('|').map((c) => c.trim()));
+  assert.equal(rows.length, 9, r.stdout);
+  for (const cells of rows) {
+    const native = parseFloat(cells[3]);
+    const ts = parseFloat(cells[4]);
+    assert.ok(native > 0 && ts > 0, cells.join(' | '));
+    assert.match(cells[5], /^\d+\.\d\d×$/);
+    // The rates are printed rounded to 0.001 M/s, the ratio from the unrounded medians.
+    assert.ok(Math.abs(parseFloat(cells[5]) - native / ts) <= 0.02 * (native / ts), cells.join(' | '));
+  }
+  assert.deepEqual([...new Set(rows.map((c) => c[2]))], ['parseBlock only', 'parse + Environ + 5 lazy gets', 'parse + Environ + toObject()']);
 });
