@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../vars_parser.h"
+#include "fuzz_tables.h"
 
 namespace {
 
@@ -29,43 +30,7 @@ constexpr size_t kHeaderSize = 4;
 constexpr size_t kDefaultMaxPairs = 1024;
 // Small limits make TOO_MANY_VARS reachable with short inputs.
 constexpr size_t kSmallMaxPairsModulo = 8;
-// Guard entries around each table: a parser write outside its table changes them.
-constexpr size_t kCanary = 16;
-constexpr int32_t kCanaryValue = 0x5a5a5a5a;
-
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      std::fprintf(stderr, "invariant failed: %s (line %d)\n", #cond, __LINE__); \
-      std::abort();                                                   \
-    }                                                                 \
-  } while (0)
-
-struct Tables {
-  explicit Tables(size_t max_pairs)
-      : max_pairs(max_pairs),
-        pairs(max_pairs * kPairStride + 2 * kCanary, kCanaryValue),
-        known_index(kKnownKeyCount + 2 * kCanary, kCanaryValue),
-        meta(kMetaLength + 2 * kCanary, kCanaryValue) {}
-
-  int32_t* Pairs() { return pairs.data() + kCanary; }
-  int32_t* KnownIndex() { return known_index.data() + kCanary; }
-  int32_t* Meta() { return meta.data() + kCanary; }
-
-  void CheckCanaries() const {
-    for (const std::vector<int32_t>* table : {&pairs, &known_index, &meta}) {
-      for (size_t i = 0; i < kCanary; ++i) {
-        CHECK((*table)[i] == kCanaryValue);
-        CHECK((*table)[table->size() - 1 - i] == kCanaryValue);
-      }
-    }
-  }
-
-  size_t max_pairs;
-  std::vector<int32_t> pairs;
-  std::vector<int32_t> known_index;
-  std::vector<int32_t> meta;
-};
+using fuzz::Tables;
 
 bool IsBadBytesStatus(int32_t status) {
   return status <= static_cast<int32_t>(ParseStatus::KEY_LENGTH_TRUNCATED) &&
