@@ -20,12 +20,10 @@
 
 namespace {
 
-using uwsgi_ts::Frame;
-using uwsgi_ts::FrameLimits;
-using uwsgi_ts::FrameRequest;
-using uwsgi_ts::FrameStatus;
-using uwsgi_ts::kPacketHeaderBytes;
-using uwsgi_ts::RejectReason;
+namespace ut = uwsgi_ts;
+using ut::Frame;
+using ut::FrameStatus;
+using ut::RejectReason;
 
 // --buffer-size's default and ceiling: the largest block a u16 datasize can announce.
 constexpr size_t kMaxVarsBlock = 0xffff;
@@ -37,7 +35,7 @@ constexpr size_t kSmallMaxPairsModulo = 8;
 
 // CONTENT_LENGTH as packet_frame.h defines it: 1-15 ASCII digits, else -1.
 double ReferenceContentLength(const uint8_t* value, size_t len) {
-  if (len == 0 || len > uwsgi_ts::kMaxContentLengthDigits) return -1;
+  if (len == 0 || len > ut::kMaxContentLengthDigits) return -1;
   double n = 0;
   for (size_t i = 0; i < len; ++i) {
     if (value[i] < '0' || value[i] > '9') return -1;
@@ -53,19 +51,19 @@ size_t Datasize(const uint8_t* data) {
 // Frames data[0, len) and checks the decision against the contract; returns it.
 Frame FrameAndCheck(const uint8_t* data, size_t len, size_t max_vars_block, size_t max_pairs) {
   fuzz::Tables t(max_pairs);
-  const FrameLimits limits{max_vars_block, 0};
-  const Frame f = FrameRequest(data, len, limits, t.Pairs(), t.max_pairs, t.KnownIndex(), t.Meta());
+  const ut::FrameLimits limits{max_vars_block, 0};
+  const Frame f = ut::FrameRequest(data, len, limits, t.Pairs(), t.max_pairs, t.KnownIndex(), t.Meta());
   t.CheckCanaries();
 
-  if (len < kPacketHeaderBytes) {
-    CHECK(f.status == FrameStatus::MORE && f.need == kPacketHeaderBytes);
+  if (len < ut::kPacketHeaderBytes) {
+    CHECK(f.status == FrameStatus::MORE && f.need == ut::kPacketHeaderBytes);
     return f;
   }
   const uint8_t modifier1 = data[0];
   const size_t datasize = Datasize(data);
-  const size_t vars_end = kPacketHeaderBytes + datasize;
+  const size_t vars_end = ut::kPacketHeaderBytes + datasize;
   CHECK(f.modifier2 == data[3]);
-  if (modifier1 != uwsgi_ts::kModifier1Request && modifier1 != uwsgi_ts::kModifier1Ping) {
+  if (modifier1 != ut::kModifier1Request && modifier1 != ut::kModifier1Ping) {
     CHECK(f.status == FrameStatus::REJECT && f.reject == RejectReason::UNSUPPORTED_MODIFIER);
     CHECK(f.detail == modifier1);
     return f;
@@ -80,31 +78,31 @@ Frame FrameAndCheck(const uint8_t* data, size_t len, size_t max_vars_block, size
     CHECK(f.status == FrameStatus::MORE && f.need == vars_end && f.need > len);
     return f;
   }
-  if (modifier1 == uwsgi_ts::kModifier1Ping) {
+  if (modifier1 == ut::kModifier1Ping) {
     CHECK(f.status == FrameStatus::PING);
     return f;
   }
 
   // The vars: the same answer as the parser called on its own.
   fuzz::Tables alone(max_pairs);
-  const int32_t count = uwsgi_ts::ParseVars(data + kPacketHeaderBytes, datasize, alone.Pairs(), alone.max_pairs,
+  const int32_t count = ut::ParseVars(data + ut::kPacketHeaderBytes, datasize, alone.Pairs(), alone.max_pairs,
                                             alone.KnownIndex(), alone.Meta());
   if (count < 0) {
     CHECK(f.status == FrameStatus::REJECT && f.reject == RejectReason::VARS_MALFORMED);
     CHECK(f.parse_status == count);
-    CHECK(f.detail == alone.Meta()[uwsgi_ts::kMetaErrorOffset]);
+    CHECK(f.detail == alone.Meta()[ut::kMetaErrorOffset]);
     return f;
   }
   CHECK(f.status == FrameStatus::READY && f.reject == RejectReason::NONE);
   CHECK(f.pair_count == count);
-  CHECK(std::memcmp(t.Pairs(), alone.Pairs(), static_cast<size_t>(count) * uwsgi_ts::kPairStride * sizeof(int32_t)) == 0);
-  CHECK(std::memcmp(t.KnownIndex(), alone.KnownIndex(), uwsgi_ts::kKnownKeyCount * sizeof(int32_t)) == 0);
+  CHECK(std::memcmp(t.Pairs(), alone.Pairs(), static_cast<size_t>(count) * ut::kPairStride * sizeof(int32_t)) == 0);
+  CHECK(std::memcmp(t.KnownIndex(), alone.KnownIndex(), ut::kKnownKeyCount * sizeof(int32_t)) == 0);
 
   // CONTENT_LENGTH: its first occurrence, found here by walking the pairs.
   double content_length = -1;
   for (int32_t i = 0; i < count; ++i) {
-    const int32_t* pair = alone.Pairs() + static_cast<size_t>(i) * uwsgi_ts::kPairStride;
-    const uint8_t* block = data + kPacketHeaderBytes;
+    const int32_t* pair = alone.Pairs() + static_cast<size_t>(i) * ut::kPairStride;
+    const uint8_t* block = data + ut::kPacketHeaderBytes;
     const size_t key_len = static_cast<size_t>(pair[2] - 2 - pair[1]);
     if (key_len == 14 && std::memcmp(block + pair[1], "CONTENT_LENGTH", 14) == 0) {
       content_length = ReferenceContentLength(block + pair[2], static_cast<size_t>(pair[3] - pair[2]));
