@@ -8,7 +8,13 @@
  *
  *   npm run bench:e2e -- [--rounds 3] [--duration 5] [--warmup 1] [--connections 50]
  *                        [--backends a,b] [--cases hello,64k,post-1m] [--nginx-workers auto]
+ *                        [--wrk-threads 1] [--backend-cpus LIST --load-cpus LIST]
  *                        [--out report.md] [--json samples.json] [--uwsgi-ts DIR]
+ *
+ * --backend-cpus and --load-cpus (taskset lists, e.g. 8 and 0-7) pin the backends to some
+ * CPUs and nginx and wrk to others (bench/e2e/pinning.ts): on a machine with cores to
+ * spare, each backend is then the limit of its own req/s, which an unpinned run on a small
+ * machine cannot show.
  *
  * --uwsgi-ts DIR benchmarks the uwsgi-ts built in another checkout (its bin/uwsgi-ts.js)
  * with this checkout's harness and apps.
@@ -24,7 +30,8 @@ import { findNginx, freePort, startNginx, type RunningNginx } from './e2e/nginx'
 import { cpuSeconds, processTree, readRss } from './e2e/proc';
 import { caseTable, summarize, targets, targetTable, type Sample } from './e2e/report';
 import { runWrk } from './e2e/wrk';
-import { arg } from './args';
+import { formatCpuList, parseCpuList, pinTree } from './e2e/pinning';
+import { arg, positiveInt } from './args';
 import { hostLines } from './host';
 
 /** dist/bench/e2e.js → the package root is two levels up. */
@@ -87,10 +94,10 @@ async function measure(
   benchCase: BenchCase,
   round: number,
   nginx: RunningNginx,
-  o: { duration: number; warmup: number; connections: number },
+  o: { duration: number; warmup: number; connections: number; wrkThreads: number; pinning: Pinning | null },
 ): Promise<Sample> {
   const url = `http://127.0.0.1:${port}${benchCase.path}`;
-  const wrk = { url, connections: o.connections, threads: 1, script: benchCase.script };
+  const wrk = { url, connections: o.connections, threads: o.wrkThreads, script: benchCase.script, cpus: o.pinning?.load ?? null };
   if (o.warmup >= 1) await runWrk({ ...wrk, seconds: o.warmup });
   const backendPids = backend.rootPid === null ? [] : processTree(backend.rootPid);
   const nginxPids = processTree(nginx.pid);
@@ -119,12 +126,22 @@ async function measure(
   };
 }
 
+/** Where the backends and the load (nginx, wrk) run, when pinned. */
+interface Pinning {
+  backends: number[];
+  load: number[];
+}
+
 interface RunSettings {
   chosen: BackendSpec[];
   rounds: number;
   duration: number;
   warmup: number;
   connections: number;
+  wrkThreads: number;
+  pinning: Pinning | null;
+  /** Affinities read back after pinning, per process kind, for the report. */
+  pinnedAs: Map<string, Set<string>>;
   nginxWorkers: string;
   bin: string;
   uwsgiParams: string;
@@ -147,6 +164,17 @@ async function runCase(benchCase: BenchCase, o: RunSettings, samples: Sample[]):
       asRoot: process.getuid?.() === 0,
       servers: started.map(({ backend, port }) => ({ port, ...backend })),
     });
+    if (o.pinning !== null) {
+      const note = (what: string, readBack: string[]): void => {
+        const seen = o.pinnedAs.get(what) ?? new Set<string>();
+        for (const cpus of readBack) seen.add(cpus);
+        o.pinnedAs.set(what, seen);
+      };
+      for (const { backend } of started) {
+        if (backend.rootPid !== null) note('backends', pinTree(backend.rootPid, o.pinning.backends));
+      }
+      note('nginx', pinTree(nginx.pid, o.pinning.load));
+    }
     for (let round = 0; round < o.rounds; round++) {
       // Rotate the order every round so no backend always runs first (or last).
       for (let i = 0; i < started.length; i++) {
@@ -171,6 +199,14 @@ async function main(): Promise<void> {
   const warmup = Number(arg('warmup', '1'));
   const connections = Number(arg('connections', '50'));
   const nginxWorkers = arg('nginx-workers', 'auto');
+  const wrkThreads = positiveInt('wrk-threads', 1);
+  const backendCpus = arg('backend-cpus', '');
+  const loadCpus = arg('load-cpus', '');
+  if ((backendCpus === '') !== (loadCpus === '')) throw new Error('--backend-cpus and --load-cpus go together');
+  const cpuCount = os.cpus().length;
+  const pinning: Pinning | null =
+    backendCpus === '' ? null : { backends: parseCpuList('backend-cpus', backendCpus, cpuCount), load: parseCpuList('load-cpus', loadCpus, cpuCount) };
+  const pinnedAs = new Map<string, Set<string>>();
   const uwsgiTsRoot = path.resolve(arg('uwsgi-ts', ROOT));
   const specs = allBackends(uwsgiTsRoot);
   const wantedBackends = arg('backends', specs.filter((s) => !s.optional).map((s) => s.name).join(',')).split(',');
@@ -186,7 +222,11 @@ async function main(): Promise<void> {
     // alone, not what an earlier case left for the garbage collector; within a case the
     // backends are interleaved round by round.
     for (const benchCase of cases) {
-      await runCase(benchCase, { chosen, rounds, duration, warmup, connections, nginxWorkers, bin, uwsgiParams, uwsgiTsRoot, dir }, samples);
+      await runCase(
+        benchCase,
+        { chosen, rounds, duration, warmup, connections, wrkThreads, pinning, pinnedAs, nginxWorkers, bin, uwsgiParams, uwsgiTsRoot, dir },
+        samples,
+      );
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -199,7 +239,13 @@ async function main(): Promise<void> {
   const out = [
     ...header,
     `- command: \`${command}\` (per case, fresh processes and ${rounds} interleaved rounds, ${warmup} s warm-up + ${duration} s measured each; ` +
-      `wrk -t1 -c${connections}; nginx worker_processes ${nginxWorkers})`,
+      `wrk -t${wrkThreads} -c${connections}; nginx worker_processes ${nginxWorkers})`,
+    ...(pinning === null
+      ? []
+      : [
+          `- pinned: backends to CPUs ${formatCpuList(pinning.backends)}, nginx and wrk to CPUs ${formatCpuList(pinning.load)}; ` +
+            `affinity read back: ${[...pinnedAs].map(([what, seen]) => `${what} ${[...seen].join(' / ')}`).join(', ')}`,
+        ]),
     '',
     'Backends:',
     ...chosen.map((s) => `- ${s.name}: ${s.description}`),

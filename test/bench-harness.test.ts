@@ -8,6 +8,7 @@ import { parseWrk, wrkArgs } from '../bench/e2e/wrk';
 import { parseRss, parseStat, processTree, cpuSeconds } from '../bench/e2e/proc';
 import { caseTable, median, summarize, targets, targetTable, type Sample } from '../bench/e2e/report';
 import { nginxConf } from '../bench/e2e/nginx';
+import { formatCpuList, onCpus, parseCpuList } from '../bench/e2e/pinning';
 
 const WRK_OUTPUT = `Running 1s test @ http://127.0.0.1:18777/
   1 threads and 5 connections
@@ -99,4 +100,16 @@ test('nginx config: a server per backend on loopback, upstreams at http level, b
   assert.match(conf, /upstream u \{ server unix:\/tmp\/b\/h\.sock; keepalive 64; \}/);
   assert.match(conf, /client_body_buffer_size 2m;/);
   assert.match(conf, /access_log off;/);
+});
+
+test('pinning: CPU lists parsed like taskset -c, checked against the machine, printed back the same way', () => {
+  assert.deepEqual(parseCpuList('load-cpus', '0-3,6', 8), [0, 1, 2, 3, 6]);
+  assert.deepEqual(parseCpuList('load-cpus', '5,1-2,2', 8), [1, 2, 5]);
+  assert.equal(formatCpuList([0, 1, 2, 3, 6]), '0-3,6');
+  assert.equal(formatCpuList([1, 3, 4]), '1,3-4');
+  assert.throws(() => parseCpuList('backend-cpus', '8', 8), /--backend-cpus: CPU 8 does not exist \(this machine has CPUs 0-7\)/);
+  assert.throws(() => parseCpuList('backend-cpus', '3-1', 8), /--backend-cpus: range 3-1 runs backwards/);
+  assert.throws(() => parseCpuList('load-cpus', 'all', 8), /--load-cpus: "all" is not a CPU list/);
+  assert.deepEqual(onCpus(null, 'wrk', ['-t', '1']), ['wrk', ['-t', '1']]);
+  assert.deepEqual(onCpus([0, 1, 4], 'wrk', ['-t', '1']), ['taskset', ['-c', '0-1,4', 'wrk', '-t', '1']]);
 });

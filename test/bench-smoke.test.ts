@@ -12,9 +12,14 @@ import * as path from 'node:path';
 import { ROOT } from './helpers/server';
 
 test('bench:e2e produces a report: req/s, latency, CPU per request and RSS for each backend', () => {
+  // Pinned (to CPU 0, which every machine has), so the pinning is exercised too.
   const r = spawnSync(
     process.execPath,
-    [path.join(ROOT, 'dist', 'bench', 'e2e.js'), '--rounds', '1', '--duration', '1', '--warmup', '1', '--cases', 'hello', '--backends', 'uwsgi-ts-js,nginx-return'],
+    [
+      path.join(ROOT, 'dist', 'bench', 'e2e.js'),
+      ...['--rounds', '1', '--duration', '1', '--warmup', '1', '--cases', 'hello', '--backends', 'uwsgi-ts-js,nginx-return'],
+      ...['--wrk-threads', '2', '--backend-cpus', '0', '--load-cpus', '0'],
+    ],
     { encoding: 'utf8', timeout: 120_000 },
   );
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
@@ -30,6 +35,9 @@ test('bench:e2e produces a report: req/s, latency, CPU per request and RSS for e
   const ceiling = row('nginx-return')?.split('|').map((c) => c.trim());
   assert.ok(ceiling && Number(ceiling[2]) > 0 && ceiling[6] === '–', r.stdout);
   assert.match(r.stdout, /^- machine: \d+ CPUs/m);
+  assert.match(r.stdout, /wrk -t2 -c50/);
+  // What /proc says after pinning: every backend process and every nginx process on CPU 0.
+  assert.match(r.stdout, /^- pinned: backends to CPUs 0, nginx and wrk to CPUs 0; affinity read back: backends 0, nginx 0$/m);
   assert.match(r.stdout, /### Targets/);
 });
 

@@ -3,6 +3,7 @@
  * percentiles of --latency, and every kind of failure it counts.
  */
 import { execFile } from 'node:child_process';
+import { onCpus } from './pinning';
 
 export interface WrkResult {
   requests: number;
@@ -54,6 +55,8 @@ export interface WrkOptions {
   connections: number;
   threads: number;
   script?: string;
+  /** Run wrk on these CPUs only (taskset). */
+  cpus?: readonly number[] | null;
 }
 
 export function wrkArgs(o: WrkOptions): string[] {
@@ -66,11 +69,11 @@ export function wrkArgs(o: WrkOptions): string[] {
 }
 
 export function runWrk(o: WrkOptions): Promise<WrkResult> {
-  const args = wrkArgs(o);
+  const [command, args] = onCpus(o.cpus ?? null, 'wrk', wrkArgs(o));
   return new Promise((resolve, reject) => {
-    execFile('wrk', args, { timeout: (o.seconds + 30) * 1000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+    execFile(command, args, { timeout: (o.seconds + 30) * 1000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       if (err) {
-        const missing = (err as NodeJS.ErrnoException).code === 'ENOENT' ? ' (install the Debian package wrk)' : '';
+        const missing = (err as NodeJS.ErrnoException).code === 'ENOENT' ? ` (install the Debian package ${command === 'wrk' ? 'wrk' : 'util-linux'})` : '';
         reject(new Error(`wrk failed${missing}: ${err.message}\n${stdout}${stderr}`));
         return;
       }
