@@ -78,6 +78,8 @@ describe('option value types', () => {
     assert.throws(() => type.parseJson(true, JSON_FILE), /a JSON boolean is not accepted here/);
     assert.equal(int(0).expected, 'an integer >= 0');
     assert.equal(int(0).parse('123456789', CLI), 123456789);
+    // "-0" is 0, not -0 (which prints as "0" but is not Object.is-equal to it).
+    assert.ok(Object.is(int(0).parse('-0', CLI), 0));
   });
 
   it('bool accepts true/false, 1/0, yes/no, on/off in any case', () => {

@@ -120,7 +120,8 @@ function rangeText(min: number, max: number | undefined): string {
 
 function attemptInt(text: string, min: number, max: number | undefined): Attempt<number> {
   if (!/^[+-]?\d{1,16}$/.test(text)) return fail();
-  const value = Number(text);
+  // + 0 turns "-0" into 0: -0 would print as "0" yet differ from it (Object.is).
+  const value = Number(text) + 0;
   if (!Number.isSafeInteger(value)) return fail();
   if (value < min || (max !== undefined && value > max)) return fail(`${value} is out of range`);
   return ok(value);
