@@ -181,3 +181,24 @@ test('--metrics counts what the supervisor does: harakiri by kind, reloads, rest
     await server.stop();
   }
 });
+
+test('an app using the worker IPC channel for its own messages is not taken for the worker: no recycle, no harakiri counted', async () => {
+  const port = await freePort();
+  const server = await startServer({ app: 'lifecycle-app.js', workers: 1, args: ['--max-requests', '1000', '--metrics', `127.0.0.1:${port}`] });
+  try {
+    const [pid] = servingPids(server.output());
+    // The app sends a beat saying it reached --max-requests, a harakiri and a ready, as
+    // plain { type } objects, then answers.
+    assert.match((await uwsgiRequest(server.socketPath, 'GET', '/ipc')).body.toString(), new RegExp(`sent pid=${pid}`));
+    // Two heartbeats later the master has read all of it, and the worker's own beats too.
+    await sleep(2500);
+    const out = server.output();
+    assert.doesNotMatch(out, /worker_recycle/);
+    assert.equal(count(out, /worker_spawned/), 1, out);
+    assert.match((await uwsgiRequest(server.socketPath, 'GET', '/')).body.toString(), new RegExp(`pid=${pid}`));
+    const metrics = (await httpRequest(`http://127.0.0.1:${port}/metrics`)).body.toString();
+    assert.doesNotMatch(metrics, /^uwsgi_ts_harakiri_total\{[^}]*\} [1-9]/m, metrics);
+  } finally {
+    await server.stop();
+  }
+});

@@ -55,7 +55,7 @@ export const MASTER_SIGNALS: Readonly<Partial<Record<NodeJS.Signals, PoolEvent>>
 };
 
 /** A heartbeat as a pool event, every field checked: the channel is shared with app code. */
-function beatEvent(pid: number, m: Partial<Extract<WorkerMessage, { type: 'beat' }>>): PoolEvent {
+function beatEvent(pid: number, m: Partial<Extract<WorkerMessage, { type: 'uwsgi_ts:beat' }>>): PoolEvent {
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
   return {
     type: 'beat',
@@ -301,9 +301,9 @@ export class Master {
     this.record({ type: 'spawned', slot, pid });
     child.on('message', (message: WorkerMessage) => {
       if (this.telemetry?.onWorkerMessage(pid, message)) return;
-      if (message?.type === 'ready') this.record({ type: 'ready', pid });
-      else if (message?.type === 'beat') this.record(beatEvent(pid, message));
-      else if (message?.type === 'harakiri') this.record({ type: 'request_timed_out', pid });
+      if (message?.type === 'uwsgi_ts:ready') this.record({ type: 'ready', pid });
+      else if (message?.type === 'uwsgi_ts:beat') this.record(beatEvent(pid, message));
+      else if (message?.type === 'uwsgi_ts:harakiri') this.record({ type: 'request_timed_out', pid });
     });
     child.on('error', () => {
       // Reported through 'exit'; an IPC send error must not crash the master.

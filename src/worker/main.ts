@@ -88,7 +88,7 @@ function gracefulStop(reason: string): void {
   const wasBooting = phase === 'booting';
   phase = 'stopping';
   log.info('stopping', { mode: 'graceful', reason });
-  send({ type: 'stopping', reason });
+  send({ type: 'uwsgi_ts:stopping', reason });
   if (wasBooting || transport === null) {
     finishStop();
     return;
@@ -233,10 +233,10 @@ async function main(): Promise<void> {
   transport = t;
   phase = 'serving';
   log.info('ready', { app: app.description, transport: t.kind, parser: parser.kind, pid: process.pid });
-  send({ type: 'ready', app: app.description, transport: t.kind, parser: parser.kind });
+  send({ type: 'uwsgi_ts:ready', app: app.description, transport: t.kind, parser: parser.kind });
   heartbeat = new Heartbeat(settings.heartbeatMs, sampleBeat, (beat) => {
     if (process.ppid !== settings.masterPid) masterGone(`parent pid is now ${process.ppid}`);
-    else send({ type: 'beat', ...beat });
+    else send({ type: 'uwsgi_ts:beat', ...beat });
   });
   heartbeat.start();
 }
@@ -262,7 +262,7 @@ function requestPipeline(dispatch: RequestHandler): RequestHandler {
   if (settings.harakiriMs !== null) {
     const watchdog = new LoopWatchdog({ limitMs: settings.harakiriMs, who: `worker ${settings.slot}`, masterPid: settings.masterPid });
     watchdog.start((err) => log.error('watchdog_failed', { error: err.message, effect: 'blocked loops are killed but not explained' }));
-    const onExpired = () => send({ type: 'harakiri' });
+    const onExpired = () => send({ type: 'uwsgi_ts:harakiri' });
     handler = new RequestDeadlines(settings.harakiriMs, log, watchdog, Date.now, undefined, onExpired).wrap(handler);
   }
   return counter.wrap(handler);

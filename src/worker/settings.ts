@@ -59,10 +59,15 @@ export function readWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
   return JSON.parse(raw) as WorkerSettings;
 }
 
-/** Messages a worker sends the master over the IPC channel. */
+/**
+ * Messages a worker sends the master over the IPC channel. The app runs in the worker and
+ * may use the same channel (process.send) for its own messages, so every type carries the
+ * uwsgi_ts: prefix: an app's { type: 'ready' } or { type: 'harakiri' } must never read as
+ * the worker's own report (a forged beat with maxRequestsReached would recycle it).
+ */
 export type WorkerMessage =
-  | { type: 'ready'; app: string; transport: string; parser: string }
-  | ({ type: 'beat' } & BeatSample)
+  | { type: 'uwsgi_ts:ready'; app: string; transport: string; parser: string }
+  | ({ type: 'uwsgi_ts:beat' } & BeatSample)
   /** A request ran past --harakiri (answered 504 or cut). */
-  | { type: 'harakiri' }
-  | { type: 'stopping'; reason: string };
+  | { type: 'uwsgi_ts:harakiri' }
+  | { type: 'uwsgi_ts:stopping'; reason: string };
