@@ -181,7 +181,7 @@ describe('option value types', () => {
     assert.equal(type.format([1, 2]), '1,2');
   });
 
-  it('socket address: unix path, HOST:PORT, [IPv6]:PORT, fd://N', () => {
+  it('socket address: unix path, HOST:PORT, [IPv6]:PORT, fd://N, and the log\'s unix:, tcp:, fd: names', () => {
     const type = socketAddress();
     assert.deepEqual(type.parse('/run/app.sock', CLI), { kind: 'unix', path: '/run/app.sock' });
     assert.deepEqual(type.parse('app.sock', CLI), { kind: 'unix', path: 'app.sock' });
@@ -195,7 +195,14 @@ describe('option value types', () => {
     assert.deepEqual(type.parse('fd://3', CLI), { kind: 'fd', fd: 3 });
     assert.deepEqual(type.parse('fd://42', CLI), { kind: 'fd', fd: 42 });
 
-    const forms = 'PATH, HOST:PORT, [IPv6]:PORT or fd://N';
+    // The names the log gives sockets, and nginx's unix:PATH, mean what they say.
+    assert.deepEqual(type.parse('unix:/run/app.sock', CLI), { kind: 'unix', path: '/run/app.sock' });
+    assert.deepEqual(type.parse('unix:app:1.sock', CLI), { kind: 'unix', path: 'app:1.sock' });
+    assert.deepEqual(type.parse('tcp:127.0.0.1:3031', CLI), { kind: 'tcp', host: '127.0.0.1', port: 3031 });
+    assert.deepEqual(type.parse('tcp:[::1]:3031', CLI), { kind: 'tcp', host: '::1', port: 3031 });
+    assert.deepEqual(type.parse('fd:3', CLI), { kind: 'fd', fd: 3 });
+
+    const forms = 'PATH, HOST:PORT, [IPv6]:PORT or fd://N (or unix:PATH, tcp:HOST:PORT, fd:N)';
     rejects(type, 'localhost:0', ['port', forms]);
     rejects(type, 'localhost:65536', ['port']);
     rejects(type, 'localhost:http', ['port']);
@@ -211,6 +218,13 @@ describe('option value types', () => {
     rejects(type, 'fd://x', ['>= 3']);
     rejects(type, 'fd://', ['>= 3']);
     rejects(type, '@abstract', ['abstract']);
+    rejects(type, '@abstract:80', ['abstract']);
+    rejects(type, 'unix:', ['path is empty']);
+    rejects(type, 'unix:@x', ['abstract']);
+    rejects(type, 'tcp:/run/app.sock', ['HOST:PORT']);
+    rejects(type, 'tcp:localhost', ['HOST:PORT']);
+    rejects(type, 'fd:2', ['>= 3']);
+    rejects(type, 'fd:x', ['>= 3']);
     rejects(type, '/run/a\0b.sock', ['NUL']);
     rejects(type, '', ['empty']);
   });
@@ -226,10 +240,16 @@ describe('option value types', () => {
   });
 
   it('socket addresses format back to what was parsed', () => {
-    for (const text of ['/run/app.sock', 'rel.sock', '127.0.0.1:3031', '[::1]:3031', 'fd://3']) {
+    for (const text of ['/run/app.sock', 'rel.sock', '127.0.0.1:3031', '[::1]:3031', 'fd://3', 'unix:app:1.sock', 'unix:[x]', 'unix:fd:3']) {
       const result = parseSocketAddress(text);
       assert.ok(result.ok);
       assert.equal(formatSocketAddress(result.address), text);
+    }
+    // The log's and nginx's spellings print in the canonical form.
+    for (const [text, canonical] of [['unix:/run/app.sock', '/run/app.sock'], ['tcp:127.0.0.1:3031', '127.0.0.1:3031'], ['fd:3', 'fd://3']]) {
+      const result = parseSocketAddress(text!);
+      assert.ok(result.ok);
+      assert.equal(formatSocketAddress(result.address), canonical);
     }
   });
 });

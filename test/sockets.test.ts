@@ -24,6 +24,21 @@ test('TCP on [::1]:PORT', async () => {
   }
 });
 
+test('--socket takes the names the log gives sockets (tcp:HOST:PORT, unix:PATH) and means the same sockets', async () => {
+  const port = await freePort();
+  const dir = tempDir();
+  const unixPath = path.join(dir, 'b.sock');
+  const server = await startServer({ app: 'echo.js', args: ['--socket', `tcp:127.0.0.1:${port}`, '--socket', `unix:${unixPath}`] });
+  try {
+    assert.equal((await uwsgiRequest({ host: '127.0.0.1', port }, 'GET', '/hello')).status, 200);
+    assert.equal((await uwsgiRequest(unixPath, 'GET', '/hello')).status, 200);
+    assert.match(server.output(), new RegExp(`sockets=.*tcp:127\\.0\\.0\\.1:${port}.*unix:${unixPath.replace(/[.]/g, '\\.')}`));
+  } finally {
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a path that exists and is not a socket is refused with exit code 5 and left alone', async () => {
   const dir = tempDir();
   const file = path.join(dir, 'notes.txt');
