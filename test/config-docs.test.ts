@@ -36,4 +36,29 @@ describe('docs/options.md', () => {
     for (const key of Object.keys(UWSGI_MEANINGLESS)) assert.ok(doc.includes(`| \`${key}\` |`), key);
     assert.ok(doc.includes('`-w, --workers <n\\|auto>`'), 'pipes are escaped in table cells');
   });
+
+  it('gives each value type one row: options whose accepted values differ never share a type label', () => {
+    // The "Value types" table has one row per label; two options with one label and
+    // different ranges would have the second's range misstated (--harakiri's minimum of 1
+    // once read as 0.001).
+    const expectedByLabel = new Map<string, string>();
+    for (const option of OPTION_LIST) {
+      const seen = expectedByLabel.get(option.type.label);
+      if (seen === undefined) expectedByLabel.set(option.type.label, option.type.expected);
+      else assert.equal(option.type.expected, seen, `${option.name}: label "${option.type.label}" is shared with a different range`);
+    }
+  });
+
+  it('every example a type gives ("such as ...") is a value that option accepts', () => {
+    let examples = 0;
+    for (const option of OPTION_LIST) {
+      const m = /such as ([^);]+)/.exec(option.type.expected);
+      if (m === null) continue;
+      for (const example of m[1]!.split(/, | or /)) {
+        examples++;
+        assert.doesNotThrow(() => option.type.parse(example.trim(), { kind: 'cli', flag: option.flag ?? '<app>' }), `${option.name}: "${example}" from: ${option.type.expected}`);
+      }
+    }
+    assert.ok(examples > 10, `only ${examples} examples found`);
+  });
 });

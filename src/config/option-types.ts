@@ -199,12 +199,16 @@ export function octalMode(): OptionType<number> {
 
 /** A time in seconds; fractions allowed (`30`, `0.5`). */
 export function duration(min = 0, max?: number): OptionType<number> {
+  // Examples inside the range: "0.5" would be refused by a minimum of 1.
+  const whole = max === undefined || max >= 30 ? 30 : max;
+  const fraction = min <= 0.5 ? 0.5 : min + 0.5;
+  const examples = `fractions allowed, such as ${whole} or ${fraction}`;
   const expected =
-    max === undefined
-      ? `a number of seconds >= ${min} (fractions allowed, such as 30 or 0.5)`
-      : `a number of seconds from ${min} to ${max} (fractions allowed, such as 30 or 0.5)`;
+    max === undefined ? `a number of seconds >= ${min} (${examples})` : `a number of seconds from ${min} to ${max} (${examples})`;
   return scalar({
-    label: 'seconds',
+    // The range is part of the label: the docs list one row per label, and the options
+    // of this type have different ranges.
+    label: max === undefined ? `seconds >= ${min}` : `seconds ${min}-${max}`,
     expected,
     placeholder: '<seconds>',
     json: ['number', 'string'],
@@ -223,9 +227,16 @@ export const BYTE_UNITS: Readonly<Record<string, number>> = { k: 1024, m: 1024 *
 
 /** A size in bytes: `1048576`, `64k`, `1m`, `1g` (any case; whole numbers only). */
 export function bytes(min = 0, max = Number.MAX_SAFE_INTEGER): OptionType<number> {
+  // An example inside the range: a power-of-two KiB count up to 64k (--buffer-size stops
+  // at 65535, so "64k" would be refused there).
+  let kib = 64;
+  while (kib > 1 && kib * 1024 > max) kib /= 2;
+  const example = kib * 1024 <= max && kib * 1024 >= min ? `such as ${kib * 1024} or ${kib}k` : `such as ${max}`;
+  const unbounded = max === Number.MAX_SAFE_INTEGER;
   return scalar({
-    label: 'bytes',
-    expected: `a whole number of bytes from ${min} to ${max}, optionally with a k, m or g suffix (KiB, MiB, GiB), such as 65536 or 64k`,
+    // The range is part of the label: the docs list one row per label.
+    label: unbounded ? `bytes >= ${min}` : `bytes ${min}-${max}`,
+    expected: `a whole number of bytes ${unbounded ? `>= ${min}` : `from ${min} to ${max}`}, optionally with a k, m or g suffix (KiB, MiB, GiB), ${example}`,
     placeholder: '<bytes>',
     json: ['number', 'string'],
     attempt: (text) => {
