@@ -19,6 +19,23 @@ function map(body: string, env: NodeJS.ProcessEnv = {}, file = '/etc/uwsgi/app.i
 }
 
 describe('uWSGI ini mapping (--ini)', () => {
+  it('reads a buffer-size above the protocol maximum, which uWSGI takes, as that maximum with a warning', () => {
+    for (const [value, expected] of [['65536', '65535'], ['1m', '65535'], ['100000', '65535']] as const) {
+      const result = map(`buffer-size = ${value}`);
+      assert.deepEqual(texts(result.settings), [['bufferSize', expected]]);
+      assert.deepEqual(result.warnings, [
+        `'buffer-size' at /etc/uwsgi/app.ini:2: buffer-size ${value} is above the uwsgi protocol's 65535-byte vars block, the most a request can carry: using 65535`,
+      ]);
+      assert.equal(OPTIONS.bufferSize.type.parse(expected, VIA), 65535);
+    }
+    // In range, or not a size at all: left as written (a bad value is refused as usual).
+    for (const value of ['32768', '65535', '64x']) {
+      const result = map(`buffer_size = ${value}`);
+      assert.deepEqual(texts(result.settings), [['bufferSize', value]]);
+      assert.deepEqual(result.warnings, []);
+    }
+  });
+
   it('maps a typical uWSGI file and names every unsupported key in a warning', () => {
     const file = resolve(FIXTURES, 'uwsgi.ini');
     const result = readUwsgiIni(file, VIA, {}, '/work/dir');

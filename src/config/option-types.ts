@@ -225,6 +225,13 @@ export function duration(min = 0, max?: number): OptionType<number> {
 /** Size suffixes: binary multiples, as in uWSGI and nginx (`64k` = 65536). */
 export const BYTE_UNITS: Readonly<Record<string, number>> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
+/** A byte count as written: `1048576`, `64k`, `1m`, `1g` (any case; whole numbers only), or undefined. */
+export function parseByteCount(text: string): number | undefined {
+  const match = /^(\d{1,16})([kmg])?$/i.exec(text);
+  if (!match) return undefined;
+  return Number(match[1]) * (match[2] ? BYTE_UNITS[match[2].toLowerCase()]! : 1);
+}
+
 /** A size in bytes: `1048576`, `64k`, `1m`, `1g` (any case; whole numbers only). */
 export function bytes(min = 0, max = Number.MAX_SAFE_INTEGER): OptionType<number> {
   // An example inside the range: a power-of-two KiB count up to 64k (--buffer-size stops
@@ -240,9 +247,8 @@ export function bytes(min = 0, max = Number.MAX_SAFE_INTEGER): OptionType<number
     placeholder: '<bytes>',
     json: ['number', 'string'],
     attempt: (text) => {
-      const match = /^(\d{1,16})([kmg])?$/i.exec(text);
-      if (!match) return fail();
-      const value = Number(match[1]) * (match[2] ? BYTE_UNITS[match[2].toLowerCase()]! : 1);
+      const value = parseByteCount(text);
+      if (value === undefined) return fail();
       if (!Number.isSafeInteger(value) || value < min || value > max) return fail(`${text} is out of range`);
       return ok(value);
     },

@@ -135,7 +135,10 @@ export function renderOptionsDoc(): string {
   line('| uWSGI key | uwsgi-ts config key | note |');
   line('| --- | --- | --- |');
   for (const { key: uwsgiKey, option } of supportedUwsgiKeys()) {
-    const note = option.uwsgiBareValue === undefined ? '' : `a bare \`${uwsgiKey}\` means \`${option.uwsgiBareValue}\``;
+    const notes: string[] = [];
+    if (option.uwsgiBareValue !== undefined) notes.push(`a bare \`${uwsgiKey}\` means \`${option.uwsgiBareValue}\``);
+    if (option.fromUwsgi !== undefined) notes.push(option.fromUwsgi.note);
+    const note = notes.join('; ');
     line(`| ${cell(code(uwsgiKey))} | ${cell(code(option.configKey!))} | ${cell(note)} |`);
   }
   line();

@@ -12,6 +12,7 @@ import {
   account,
   bool,
   bytes,
+  parseByteCount,
   cidr,
   duration,
   enumOf,
@@ -66,6 +67,16 @@ export interface OptionFields<T> {
   readonly uwsgiAliases?: readonly string[];
   /** The value a bare `key` line (no `= value`) means in a uWSGI ini, when not `true`. */
   readonly uwsgiBareValue?: string;
+  /**
+   * For a value read from a uWSGI ini that uWSGI takes and we would refuse although it
+   * means the same (a buffer-size above the protocol's maximum): the value to use instead
+   * and the warning that says so; undefined leaves the value as written.
+   */
+  readonly fromUwsgi?: {
+    /** What the docs' uWSGI table says about it. */
+    readonly note: string;
+    adjust(text: string): { text: string; warning: string } | undefined;
+  };
   /** A boolean that defaults to true: the command line also gets `--no-<flag>` to turn it off. */
   readonly negatable?: boolean;
 }
@@ -189,6 +200,19 @@ export const OPTIONS = {
     env: 'UWSGI_TS_BUFFER_SIZE',
     configKey: 'buffer-size',
     type: bytes(4, MAX_VARS_BLOCK_BYTES),
+    // uWSGI takes any buffer-size (configs say 65536 or 1m) and can still read at most
+    // 65535 bytes of vars, the protocol's u16: larger values mean that maximum.
+    fromUwsgi: {
+      note: `a value above ${MAX_VARS_BLOCK_BYTES} (uWSGI takes any) means ${MAX_VARS_BLOCK_BYTES}, with a warning`,
+      adjust: (text) => {
+        const value = parseByteCount(text);
+        if (value === undefined || value <= MAX_VARS_BLOCK_BYTES) return undefined;
+        return {
+          text: String(MAX_VARS_BLOCK_BYTES),
+          warning: `buffer-size ${text} is above the uwsgi protocol's ${MAX_VARS_BLOCK_BYTES}-byte vars block, the most a request can carry: using ${MAX_VARS_BLOCK_BYTES}`,
+        };
+      },
+    },
     default: MAX_VARS_BLOCK_BYTES,
     help:
       'Largest uwsgi vars block (request line, headers and CGI vars) accepted; the default is the protocol\'s ' +
@@ -626,8 +650,8 @@ export function checkOptionTable(options: readonly OptionDefinition[]): string[]
     if (option.negatable === true && !(option.type.isFlag && option.flag !== undefined)) {
       problems.push(`'${name}': only a boolean with a flag can be negatable`);
     }
-    if (option.uwsgiKey === undefined && (option.uwsgiAliases !== undefined || option.uwsgiBareValue !== undefined)) {
-      problems.push(`'${name}': uwsgiAliases/uwsgiBareValue need a uwsgiKey`);
+    if (option.uwsgiKey === undefined && (option.uwsgiAliases !== undefined || option.uwsgiBareValue !== undefined || option.fromUwsgi !== undefined)) {
+      problems.push(`'${name}': uwsgiAliases/uwsgiBareValue/fromUwsgi need a uwsgiKey`);
     }
     if (option.uwsgiKey !== undefined && option.configKey === undefined) {
       problems.push(`'${name}': a uwsgiKey needs a configKey (uWSGI ini values are file values)`);

@@ -163,7 +163,12 @@ export function mapUwsgiEntries(
       warnings.push(`ignoring uWSGI option '${entry.key}' at ${file}:${entry.line} (${reason})`);
       continue;
     }
-    const text = entry.bare ? (option.uwsgiBareValue ?? 'true') : expand(entry, context);
+    let text = entry.bare ? (option.uwsgiBareValue ?? 'true') : expand(entry, context);
+    const adjusted = option.fromUwsgi?.adjust(text);
+    if (adjusted !== undefined) {
+      warnings.push(`'${entry.key}' at ${file}:${entry.line}: ${adjusted.warning}`);
+      text = adjusted.text;
+    }
     variables.set(entry.key, text);
     failed.delete(entry.key);
     const origin: ValueOrigin = { kind: 'file', path: file, key: entry.key, line: entry.line, format: 'uwsgi' };
