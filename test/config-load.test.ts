@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, ConfigErrorCode, type ConfigErrorCodeValue } from '../src/config/errors';
 import { InfoRequested, resolveConfig } from '../src/config/load';
@@ -230,7 +230,8 @@ describe('resolveConfig: config files', () => {
     assert.equal(resolved.config.harakiri, 30, 'harakiri means the same in uWSGI');
     assert.equal(resolved.config.vacuum, true);
     assert.equal(resolved.sources.vacuum, `file ${file} [uwsgi] vacuum`);
-    assert.equal(resolved.warnings.length, 5);
+    assert.equal(resolved.config.logto, `${dirname(file)}/uwsgi.log`, 'logto means the same in uWSGI');
+    assert.equal(resolved.warnings.length, 4);
   });
 
   it('rejects unknown keys, naming the key and the file', () => {

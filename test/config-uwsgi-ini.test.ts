@@ -19,6 +19,19 @@ function map(body: string, env: NodeJS.ProcessEnv = {}, file = '/etc/uwsgi/app.i
 }
 
 describe('uWSGI ini mapping (--ini)', () => {
+  it("maps logto to a log file, and refuses uWSGI's UDP form of it by name", () => {
+    assert.deepEqual(texts(map('logto = /var/log/app/uwsgi.log').settings), [['logto', '/var/log/app/uwsgi.log']]);
+    assert.deepEqual(texts(map('logto = %dapp.log').settings), [['logto', '/etc/uwsgi/app.log']]);
+    assert.throws(
+      () => map('logto = 127.0.0.1:1717'),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.code === ConfigErrorCode.INVALID_VALUE &&
+        error.message.includes("[uwsgi] 'logto' in /etc/uwsgi/app.ini:2") &&
+        error.message.includes('not to a UDP address'),
+    );
+  });
+
   it('reads a buffer-size above the protocol maximum, which uWSGI takes, as that maximum with a warning', () => {
     for (const [value, expected] of [['65536', '65535'], ['1m', '65535'], ['100000', '65535']] as const) {
       const result = map(`buffer-size = ${value}`);
@@ -45,6 +58,8 @@ describe('uWSGI ini mapping (--ini)', () => {
       ['workers', '4'],
       ['harakiri', '30'],
       ['vacuum', 'true'],
+      // %d is the file's directory with a trailing slash, %n its name without extension.
+      ['logto', `${resolve(FIXTURES)}/uwsgi.log`],
     ]);
     // Only [uwsgi] is read: the other section's processes = 99 is not.
     assert.deepEqual(result.warnings, [
@@ -52,7 +67,6 @@ describe('uWSGI ini mapping (--ini)', () => {
       `ignoring uWSGI option 'module' at ${file}:5 (${UWSGI_MEANINGLESS.module})`,
       `ignoring uWSGI option 'plugins' at ${file}:6 (uwsgi-ts has no plugins: Node support is built in)`,
       `ignoring uWSGI option 'die-on-term' at ${file}:10 (uwsgi-ts always stops gracefully on SIGTERM)`,
-      `ignoring uWSGI option 'logto' at ${file}:13 (not supported by uwsgi-ts)`,
     ]);
     // `base` is only a %(base) variable: not warned about.
     assert.ok(!result.warnings.some((warning) => warning.includes("'base'")));
@@ -127,7 +141,7 @@ describe('uWSGI ini mapping (--ini)', () => {
       });
     }
     // An unsupported key whose value cannot be expanded is only warned about.
-    assert.deepEqual(map('logto = %h.log').warnings, ["ignoring uWSGI option 'logto' at /etc/uwsgi/app.ini:2 (not supported by uwsgi-ts)"]);
+    assert.deepEqual(map('daemonize = %h.log').warnings, ["ignoring uWSGI option 'daemonize' at /etc/uwsgi/app.ini:2 (not supported by uwsgi-ts)"]);
   });
 
   it('requires a [uwsgi] section', () => {

@@ -54,7 +54,7 @@ describe('--ini: the uWSGI options that mean the same here', () => {
     assert.deepEqual(mapped.warnings, [
       `ignoring uWSGI option 'thunder-lock' at ${FILE}:3 (not supported by uwsgi-ts)`,
       `ignoring uWSGI option 'cheaper' at ${FILE}:4 (not supported by uwsgi-ts)`,
-      `ignoring uWSGI option 'memory-report' at ${FILE}:5 (not supported by uwsgi-ts)`,
+      `ignoring uWSGI option 'memory-report' at ${FILE}:5 (each worker's RSS is in /stats and /metrics (--metrics))`,
     ]);
   });
 });

@@ -75,7 +75,8 @@ export interface OptionFields<T> {
   readonly fromUwsgi?: {
     /** What the docs' uWSGI table says about it. */
     readonly note: string;
-    adjust(text: string): { text: string; warning: string } | undefined;
+    /** The value to use with a warning, a reason to refuse a uWSGI form we do not have, or undefined: as written. */
+    adjust(text: string): { text: string; warning: string } | { refuse: string } | undefined;
   };
   /** A boolean that defaults to true: the command line also gets `--no-<flag>` to turn it off. */
   readonly negatable?: boolean;
@@ -506,6 +507,13 @@ export const OPTIONS = {
       'Append every log line (requests, lifecycle, errors) of the master and the workers to this file instead ' +
       'of stderr; SIGUSR1 to the master reopens it, for logrotate.',
     group: 'Logging and metrics',
+    uwsgiKey: 'logto',
+    // uWSGI's logto also takes a UDP address (HOST:PORT); here that would name a file.
+    fromUwsgi: {
+      note: 'a file; a UDP address (HOST:PORT), which uWSGI also takes, is refused',
+      adjust: (text) =>
+        !text.includes('/') && /:\d+$/.test(text) ? { refuse: 'uwsgi-ts logs to a file, not to a UDP address' } : undefined,
+    },
   }),
   logFormat: withDefault({
     flag: '--log-format',

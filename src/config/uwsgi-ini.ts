@@ -1,6 +1,7 @@
 import { basename, dirname, extname } from 'node:path';
 import { ConfigError, ConfigErrorCode } from './errors';
 import { parseIni, sectionEntries, type IniEntry } from './ini';
+import { invalidValue } from './option-types';
 import { normalizeUwsgiKey, OPTION_LIST, uwsgiNames, type OptionDefinition } from './options';
 import type { ValueOrigin } from './origin';
 import { readConfigText } from './read-file';
@@ -56,6 +57,11 @@ export const UWSGI_MEANINGLESS: Readonly<Record<string, string>> = {
   https: HTTP,
   'https-socket': HTTP,
   strict: 'uwsgi-ts always rejects unknown keys in its own config and names unsupported uWSGI keys in warnings',
+  'need-app': 'uwsgi-ts always stops when the app cannot be loaded (exit code 3 or 4)',
+  'harakiri-verbose': 'uwsgi-ts always logs the request, and for a blocked worker its JS stack, on a harakiri',
+  'post-buffering': 'request bodies are streamed to the app as they arrive, never buffered first',
+  stats: "uWSGI's stats server; uwsgi-ts serves /stats (JSON) and /metrics (Prometheus) over HTTP with --metrics",
+  'memory-report': "each worker's RSS is in /stats and /metrics (--metrics)",
 };
 
 /** Every uWSGI key the table maps (normalized), with its option, for docs/options.md. */
@@ -164,14 +170,15 @@ export function mapUwsgiEntries(
       continue;
     }
     let text = entry.bare ? (option.uwsgiBareValue ?? 'true') : expand(entry, context);
+    const origin: ValueOrigin = { kind: 'file', path: file, key: entry.key, line: entry.line, format: 'uwsgi' };
     const adjusted = option.fromUwsgi?.adjust(text);
+    if (adjusted !== undefined && 'refuse' in adjusted) throw invalidValue(origin, JSON.stringify(text), option.type.expected, adjusted.refuse);
     if (adjusted !== undefined) {
       warnings.push(`'${entry.key}' at ${file}:${entry.line}: ${adjusted.warning}`);
       text = adjusted.text;
     }
     variables.set(entry.key, text);
     failed.delete(entry.key);
-    const origin: ValueOrigin = { kind: 'file', path: file, key: entry.key, line: entry.line, format: 'uwsgi' };
     settings.push({ name: option.name, origin, text });
   }
   return { settings, warnings };
