@@ -79,6 +79,31 @@ test('an app that throws while loading: AppLoadError naming the file and the cau
   }
 });
 
+test('an app file that is not there, or a directory with nothing to load: one sentence saying so, no loader stack', async () => {
+  const dir = tempTree({ 'empty/README': 'no code here' });
+  try {
+    const cases: [string, RegExp][] = [
+      ['missing.js', /^cannot load the app .*missing\.js: no such file \(a relative app path is resolved against the working directory, .*uwsgi-ts-loader-/],
+      [path.join(dir, 'gone.mjs'), /^cannot load the app .*gone\.mjs: no such file$/],
+      ['empty', /^cannot load the app .*empty: it is a directory with no index\.js and no package\.json "main" to load$/],
+    ];
+    for (const [app, message] of cases) {
+      await assert.rejects(importApp(app, dir), (err: unknown) => {
+        assert.ok(err instanceof AppLoadError);
+        assert.equal(err.code, 'UWSGI_TS_APP_LOAD_FAILED');
+        assert.match(err.message, message);
+        assert.doesNotMatch(err.message, /\n\s+at /, 'no stack');
+        return true;
+      });
+    }
+    // A module that is there but requires one that is not keeps Node's message and stack.
+    fs.writeFileSync(path.join(dir, 'needs.js'), "require('./not-installed');");
+    await assert.rejects(importApp('needs.js', dir), /Cannot find module '\.\/not-installed'[^]*\n\s+at /);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('loading a CommonJS app loads neither the ES module loader nor https/tls', () => {
   const dir = tempTree({ 'app.js': 'module.exports = (req, res) => res.end();' });
   try {

@@ -107,12 +107,38 @@ export function isEsmFile(file: string): boolean {
 }
 
 /**
+ * Why there is no module at abs, in one sentence, or null when Node can resolve it (then
+ * a failure is the module's own, and its stack says where). A missing app file otherwise
+ * reads as Node's "Cannot find module" with the loader's own stack frames.
+ */
+function nothingToLoadAt(abs: string, appPath: string, cwd: string): string | null {
+  try {
+    require.resolve(abs);
+    return null;
+  } catch {
+    // Not resolvable: say which way.
+  }
+  let stat: fs.Stats | null = null;
+  try {
+    stat = fs.statSync(abs);
+  } catch {
+    // Does not exist.
+  }
+  if (stat?.isDirectory()) return 'it is a directory with no index.js and no package.json "main" to load';
+  if (stat !== null) return null; // A file require.resolve refused (no read permission, say): let the load say why.
+  const relative = path.isAbsolute(appPath) ? '' : ` (a relative app path is resolved against the working directory, ${cwd})`;
+  return `no such file${relative}`;
+}
+
+/**
  * Loads the app. CommonJS is loaded with require() and ES modules with import(): both
  * give the same exports, and a CommonJS app then does not pull Node's ES module loader
  * into every worker (about 2 MiB of RSS).
  */
 export async function importApp(appPath: string, cwd: string): Promise<Record<string, unknown>> {
   const abs = path.resolve(cwd, appPath);
+  const unloadable = nothingToLoadAt(abs, appPath, cwd);
+  if (unloadable !== null) throw new AppLoadError('UWSGI_TS_APP_LOAD_FAILED', `cannot load the app ${abs}: ${unloadable}`);
   try {
     if (isEsmFile(abs)) return (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
     return { default: require(abs) as unknown };
