@@ -112,17 +112,20 @@ test('a reload to an app that never finishes loading: killed at --boot-timeout, 
   }
 });
 
-test('--touch-reload: touching the file starts a rolling reload', async () => {
+test('--touch-reload: touching the file starts a rolling reload, and so does creating a watched file', async () => {
   const file = versionFile('a');
   const touch = path.join(path.dirname(file), 'reload.touch');
+  const absent = path.join(path.dirname(file), 'not-yet.touch');
   fs.writeFileSync(touch, '');
   const server = await startServer({
     app: 'lifecycle-app.js',
     workers: 1,
     env: { LIFECYCLE_VERSION_FILE: file },
-    args: ['--touch-reload', touch],
+    args: ['--touch-reload', touch, '--touch-reload', absent],
   });
   try {
+    assert.match(server.output(), /info \[master\] touch_reload_watching file=\S*reload\.touch exists=true/);
+    assert.match(server.output(), /warn \[master\] touch_reload_watching file=\S*not-yet\.touch exists=false note="creating the file starts a reload"/);
     assert.equal(await version(server.socketPath), 'a');
     fs.writeFileSync(file, 'b');
     const from = server.output().length;
@@ -131,6 +134,12 @@ test('--touch-reload: touching the file starts a rolling reload', async () => {
     await server.waitForOutput(/reload_started reason="touched .*reload\.touch"/, 15_000, from);
     await server.waitForOutput(/reload_done/, 30_000, from);
     assert.equal(await version(server.socketPath), 'b');
+    fs.writeFileSync(file, 'c');
+    const beforeCreate = server.output().length;
+    fs.writeFileSync(absent, '');
+    await server.waitForOutput(/reload_started reason="touched .*not-yet\.touch"/, 15_000, beforeCreate);
+    await server.waitForOutput(/reload_done/, 30_000, beforeCreate);
+    assert.equal(await version(server.socketPath), 'c');
   } finally {
     await server.stop();
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
