@@ -97,7 +97,7 @@ async function measure(
   o: { duration: number; warmup: number; connections: number; wrkThreads: number; pinning: Pinning | null },
 ): Promise<Sample> {
   const url = `http://127.0.0.1:${port}${benchCase.path}`;
-  const wrk = { url, connections: o.connections, threads: o.wrkThreads, script: benchCase.script, cpus: o.pinning?.load ?? null };
+  const wrk = { url, connections: o.connections, threads: o.wrkThreads, script: benchCase.script, cpus: o.pinning?.load };
   if (o.warmup >= 1) await runWrk({ ...wrk, seconds: o.warmup });
   const backendPids = backend.rootPid === null ? [] : processTree(backend.rootPid);
   const nginxPids = processTree(nginx.pid);

@@ -105,7 +105,7 @@ function variantsOf(vars: [string, string][]): Buffer[] {
 }
 
 function cases(): Case[] {
-  const small = packet([
+  const small: [string, string][] = [
     ['REQUEST_METHOD', 'GET'],
     ['REQUEST_URI', '/api/items?id=42'],
     ['PATH_INFO', '/api/items'],
@@ -115,7 +115,7 @@ function cases(): Case[] {
     ['REMOTE_ADDR', '127.0.0.1'],
     ['HTTP_HOST', 'api.example'],
     ['HTTP_USER_AGENT', 'curl/7.88.1'],
-  ]);
+  ];
   const browser = fs.readFileSync(BROWSER_PACKET);
   // ~5 KB the way real ones get there: a big cookie jar and a bearer token, a few extra
   // known headers, and some app-specific (unknown) ones.
@@ -132,7 +132,7 @@ function cases(): Case[] {
   const cookie = Array.from({ length: 50 }, (_, i) => `pref_${i}=${hexOf(i, 40)}`).join('; ');
   big[big.findIndex(([k]) => k === 'HTTP_COOKIE')][1] = `session=${hexOf(0, 32)}; ${cookie}`;
   return [
-    { name: `${size(small)} B`, packets: variantsOf(varsOf(small)) },
+    { name: `${size(packet(small))} B`, packets: variantsOf(small) },
     { name: `${size(browser)} B (nginx browser GET)`, packets: variantsOf(varsOf(browser)) },
     { name: `~${size(packet(big))} B (cookies, bearer token)`, packets: variantsOf(big) },
   ];

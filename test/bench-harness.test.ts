@@ -110,6 +110,6 @@ test('pinning: CPU lists parsed like taskset -c, checked against the machine, pr
   assert.throws(() => parseCpuList('backend-cpus', '8', 8), /--backend-cpus: CPU 8 does not exist \(this machine has CPUs 0-7\)/);
   assert.throws(() => parseCpuList('backend-cpus', '3-1', 8), /--backend-cpus: range 3-1 runs backwards/);
   assert.throws(() => parseCpuList('load-cpus', 'all', 8), /--load-cpus: "all" is not a CPU list/);
-  assert.deepEqual(onCpus(null, 'wrk', ['-t', '1']), ['wrk', ['-t', '1']]);
+  assert.deepEqual(onCpus(undefined, 'wrk', ['-t', '1']), ['wrk', ['-t', '1']]);
   assert.deepEqual(onCpus([0, 1, 4], 'wrk', ['-t', '1']), ['taskset', ['-c', '0-1,4', 'wrk', '-t', '1']]);
 });

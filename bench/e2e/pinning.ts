@@ -75,7 +75,7 @@ export function pinTree(root: number, cpus: readonly number[]): string[] {
 }
 
 /** The command and arguments that run `command` on cpus (or as is without them). */
-export function onCpus(cpus: readonly number[] | null, command: string, args: string[]): [string, string[]] {
-  if (cpus === null) return [command, args];
+export function onCpus(cpus: readonly number[] | undefined, command: string, args: string[]): [string, string[]] {
+  if (cpus === undefined) return [command, args];
   return ['taskset', ['-c', formatCpuList(cpus), command, ...args]];
 }

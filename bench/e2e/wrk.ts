@@ -55,8 +55,8 @@ export interface WrkOptions {
   connections: number;
   threads: number;
   script?: string;
-  /** Run wrk on these CPUs only (taskset). */
-  cpus?: readonly number[] | null;
+  /** Run wrk on these CPUs only (taskset); absent: wherever the scheduler puts it. */
+  cpus?: readonly number[];
 }
 
 export function wrkArgs(o: WrkOptions): string[] {
@@ -69,7 +69,7 @@ export function wrkArgs(o: WrkOptions): string[] {
 }
 
 export function runWrk(o: WrkOptions): Promise<WrkResult> {
-  const [command, args] = onCpus(o.cpus ?? null, 'wrk', wrkArgs(o));
+  const [command, args] = onCpus(o.cpus, 'wrk', wrkArgs(o));
   return new Promise((resolve, reject) => {
     execFile(command, args, { timeout: (o.seconds + 30) * 1000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       if (err) {

@@ -27,11 +27,10 @@ using ut::RejectReason;
 
 // --buffer-size's default and ceiling: the largest block a u16 datasize can announce.
 constexpr size_t kMaxVarsBlock = 0xffff;
-// The production default (src/protocol/limits.ts DEFAULT_MAX_VARS).
-constexpr size_t kDefaultMaxPairs = 1024;
-// Small limits make VARS_TOO_LARGE and TOO_MANY_VARS reachable with short inputs.
+using fuzz::kDefaultMaxPairs;
+using fuzz::kSmallMaxPairsModulo;
+// A small vars-block limit (an input byte modulo this) makes VARS_TOO_LARGE reachable.
 constexpr size_t kSmallLimitModulo = 64;
-constexpr size_t kSmallMaxPairsModulo = 8;
 
 // CONTENT_LENGTH as packet_frame.h defines it: 1-15 ASCII digits, else -1.
 double ReferenceContentLength(const uint8_t* value, size_t len) {

@@ -20,6 +20,12 @@
 
 namespace fuzz {
 
+// The production default max_pairs (src/protocol/limits.ts DEFAULT_MAX_VARS).
+constexpr size_t kDefaultMaxPairs = 1024;
+// A small max_pairs is taken as an input byte modulo this, so TOO_MANY_VARS is reachable
+// with short inputs.
+constexpr size_t kSmallMaxPairsModulo = 8;
+
 // Guard entries around each table: a parser write outside its table changes them.
 constexpr size_t kCanary = 16;
 constexpr int32_t kCanaryValue = 0x5a5a5a5a;

@@ -26,10 +26,8 @@ using uwsgi_ts::kPairStride;
 using uwsgi_ts::ParseStatus;
 
 constexpr size_t kHeaderSize = 4;
-// The production default (src/protocol/vars-parser.ts DEFAULT_MAX_VARS).
-constexpr size_t kDefaultMaxPairs = 1024;
-// Small limits make TOO_MANY_VARS reachable with short inputs.
-constexpr size_t kSmallMaxPairsModulo = 8;
+using fuzz::kDefaultMaxPairs;
+using fuzz::kSmallMaxPairsModulo;
 using fuzz::Tables;
 
 bool IsBadBytesStatus(int32_t status) {

@@ -12,10 +12,13 @@ export const METRICS_DEFAULT_HOST = '127.0.0.1';
 
 export const METRICS_ADDRESS_FORMS = 'PORT, :PORT, HOST:PORT, [IPv6]:PORT or a unix socket PATH (or unix:PATH, tcp:HOST:PORT)';
 
+/** PORT or :PORT: an address on METRICS_DEFAULT_HOST. */
+const BARE_PORT = /^:?\d+$/;
+
 export type MetricsAddressParse = { ok: true; address: MetricsAddress } | { ok: false; reason: string };
 
 export function parseMetricsAddress(raw: string): MetricsAddressParse {
-  const text = /^:?\d+$/.test(raw) ? `${METRICS_DEFAULT_HOST}:${raw.replace(/^:/, '')}` : raw;
+  const text = BARE_PORT.test(raw) ? `${METRICS_DEFAULT_HOST}:${raw.replace(/^:/, '')}` : raw;
   const parsed = parseSocketAddress(text);
   if (!parsed.ok) return parsed;
   const a = parsed.address;
@@ -24,10 +27,8 @@ export function parseMetricsAddress(raw: string): MetricsAddressParse {
 }
 
 export function formatMetricsAddress(address: MetricsAddress): string {
-  if (address.kind === 'tcp') return formatSocketAddress(address);
-  // A path that would read as another form bare (a PORT, "a:1.sock"), or lose the spaces
-  // around it (values are trimmed), keeps its unix: prefix.
-  const bare = parseMetricsAddress(address.path);
-  const same = bare.ok && bare.address.kind === 'unix' && bare.address.path === address.path && address.path.trim() === address.path;
-  return same ? address.path : `unix:${address.path}`;
+  const text = formatSocketAddress(address);
+  // The one form --metrics reads differently from --socket: a bare PORT (or :PORT), which
+  // a unix path of digits would look like.
+  return address.kind === 'unix' && BARE_PORT.test(text) ? `unix:${address.path}` : text;
 }

@@ -14,7 +14,7 @@ import type { Vacuum } from './vacuum';
 import { applyEvent, createPoolState, reconcile, type PoolAction, type PoolConfig, type PoolEvent, type PoolState } from './pool';
 import { requestLimit } from './request-limit';
 import { reopenLogs } from '../reopen-logs';
-import { stampOf, TouchReloadWatcher } from './touch-reload';
+import { TouchReloadWatcher } from './touch-reload';
 import type { MasterTelemetry } from '../metrics/master-telemetry';
 import type { MetricsAddress } from '../metrics/metrics-address';
 import type { ReportedWorkerState, SupervisorView } from '../metrics/master-metrics';
@@ -132,10 +132,10 @@ export class Master {
       this.touchWatcher = new TouchReloadWatcher(this.options.touchReload, (file) =>
         this.record({ type: 'reload', reason: `touched ${file}` }),
       );
-      this.touchWatcher.start();
+      const missing = this.touchWatcher.start();
       for (const file of this.options.touchReload) {
         // A missing file is watched too (creating it is a touch), but it may be a typo: say so.
-        if (stampOf(file) === null) this.log.warn('touch_reload_watching', { file, exists: false, note: 'creating the file starts a reload' });
+        if (missing.includes(file)) this.log.warn('touch_reload_watching', { file, exists: false, note: 'creating the file starts a reload' });
         else this.log.info('touch_reload_watching', { file, exists: true });
       }
     }

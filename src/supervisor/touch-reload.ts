@@ -36,10 +36,12 @@ export class TouchReloadWatcher {
     private readonly intervalMs = TOUCH_RELOAD_POLL_MS,
   ) {}
 
-  start(): void {
+  /** Starts polling; returns the files that do not exist yet (creating one is a touch). */
+  start(): string[] {
     for (const file of this.files) this.stamps.set(file, stampOf(file));
     this.timer = setInterval(() => this.check(), this.intervalMs);
     this.timer.unref();
+    return this.files.filter((file) => this.stamps.get(file) === null);
   }
 
   check(): void {
